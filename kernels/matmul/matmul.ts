@@ -1,0 +1,93 @@
+/**
+ * Tiled matmul on the GPU: out[M,N] = a[M,K] · b (+ bias[N]), row-major f32.
+ * b is K×N (GPT-2 Conv1D layout), or N×K used transposed when `transposeB` (the tied LM head reads
+ * wte, V×C, this way). Each workgroup computes a TILE_M × TILE_N block of out, and each thread a
+ * ROWS_PER_THREAD × COLS_PER_THREAD set of it, from tiles staged in workgroup memory.
+ */
+import type { GpuContext } from '../gpu/context';
+import { makeBindGroup, makeUniform, type Dispatch } from '../gpu/dispatch';
+import { wgslConstants } from '../gpu/pipelines';
+import source from './matmul.wgsl?raw';
+
+const WORKGROUP_X = 16;
+const WORKGROUP_Y = 16;
+const ROWS_PER_THREAD = 4;
+const COLS_PER_THREAD = 4;
+const TILE_K = 16;
+const TILE_M = WORKGROUP_Y * ROWS_PER_THREAD;
+const TILE_N = WORKGROUP_X * COLS_PER_THREAD;
+
+const SHADER_CONSTANTS = {
+  WORKGROUP_X,
+  WORKGROUP_Y,
+  ROWS_PER_THREAD,
+  COLS_PER_THREAD,
+  TILE_M,
+  TILE_N,
+  TILE_K,
+  WORKGROUP_INVOCATIONS: WORKGROUP_X * WORKGROUP_Y,
+};
+
+/** Pipeline variants: b layout (nn: K×N, nt: N×K) and whether a bias row is added. */
+type MatmulVariant = 'nn' | 'nn-bias' | 'nt' | 'nt-bias';
+
+const ENTRY_POINTS: Record<MatmulVariant, string> = {
+  nn: 'main_nn',
+  'nn-bias': 'main_nn_bias',
+  nt: 'main_nt',
+  'nt-bias': 'main_nt_bias',
+};
+
+export interface MatmulArgs {
+  /** M×K. */
+  a: GPUBuffer;
+  /** K×N, or N×K when transposeB. */
+  b: GPUBuffer;
+  /** N, added to every row of out. */
+  bias?: GPUBuffer;
+  /** M×N. Must not be a or b. */
+  out: GPUBuffer;
+  M: number;
+  K: number;
+  N: number;
+  transposeB: boolean;
+}
+
+export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Dispatch {
+  const { a, b, bias, out, M, K, N, transposeB } = args;
+  for (const [name, value] of [['M', M], ['K', K], ['N', N]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: matmul ${name} must be a positive integer, got ${value}`);
+  }
+  requireFloats(label, 'a', a, M * K, `M*K = ${M}*${K}`);
+  requireFloats(label, 'b', b, K * N, `K*N = ${K}*${N}`);
+  requireFloats(label, 'out', out, M * N, `M*N = ${M}*${N}`);
+  if (bias) requireFloats(label, 'bias', bias, N, `N = ${N}`);
+  if (out === a || out === b) throw new Error(`${label}: matmul out must be a separate buffer from a and b`);
+
+  const workgroups: [number, number, number] = [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M), 1];
+  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (workgroups[0] > maxPerDim || workgroups[1] > maxPerDim) {
+    throw new Error(
+      `${label}: matmul of ${M}x${K}x${N} needs ${workgroups[0]}x${workgroups[1]} workgroups, above this adapter's ` +
+        `maxComputeWorkgroupsPerDimension of ${maxPerDim}. Split the matmul into row blocks.`,
+    );
+  }
+
+  const layout = transposeB ? 'nt' : 'nn';
+  const variant: MatmulVariant = bias ? `${layout}-bias` : layout;
+  const pipeline = ctx.pipelines.get(`matmul-${variant}`, () => wgslConstants(SHADER_CONSTANTS) + source, ENTRY_POINTS[variant]);
+  const params = makeUniform(ctx, `${label} params`, [['u32', M], ['u32', K], ['u32', N]]);
+  const buffers = bias ? [a, b, out, params, bias] : [a, b, out, params];
+  return {
+    label,
+    pipeline,
+    bindGroup: makeBindGroup(ctx, pipeline, label, buffers),
+    workgroups,
+  };
+}
+
+function requireFloats(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
+  if (buffer.size < count * 4) {
+    throw new Error(`${label}: matmul ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} floats)`);
+  }
+}
