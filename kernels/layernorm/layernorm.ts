@@ -1,0 +1,57 @@
+/**
+ * LayerNorm on the GPU over rows of C channels (biased variance, as PyTorch):
+ * out[n, :] = (x[n, :] - mean) / sqrt(var + eps) * gamma + beta. One workgroup per row.
+ */
+import type { GpuContext } from '../gpu/context';
+import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
+import { wgslConstants } from '../gpu/pipelines';
+import source from './layernorm.wgsl?raw';
+
+/** Threads per row; a power of two, because the reduction halves it at each step. */
+const WORKGROUP_SIZE = 256;
+
+export const LAYER_NORM_DEFAULT_EPS = 1e-5;
+
+export interface LayerNormArgs {
+  /** N×C. */
+  x: GPUBuffer;
+  /** C. */
+  gamma: GPUBuffer;
+  /** C. */
+  beta: GPUBuffer;
+  /** N×C. Must not be x: WebGPU rejects one buffer bound as both read-only and writable storage. */
+  out: GPUBuffer;
+  N: number;
+  C: number;
+  /** Added to the variance; defaults to 1e-5 as in GPT-2. */
+  eps?: number;
+}
+
+export function makeLayerNorm(ctx: GpuContext, label: string, args: LayerNormArgs): Dispatch {
+  const { x, gamma, beta, out, N, C } = args;
+  const eps = args.eps ?? LAYER_NORM_DEFAULT_EPS;
+  for (const [name, value] of [['N', N], ['C', C]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: layernorm ${name} must be a positive integer, got ${value}`);
+  }
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`${label}: layernorm eps must be a finite number >= 0, got ${eps}`);
+  requireFloats(label, 'x', x, N * C, `N*C = ${N}*${C}`);
+  requireFloats(label, 'gamma', gamma, C, `C = ${C}`);
+  requireFloats(label, 'beta', beta, C, `C = ${C}`);
+  requireFloats(label, 'out', out, N * C, `N*C = ${N}*${C}`);
+  if (out === x) throw new Error(`${label}: layernorm out must be a separate buffer from x`);
+
+  const pipeline = ctx.pipelines.get('layernorm', () => wgslConstants({ WORKGROUP_SIZE }) + source);
+  const params = makeUniform(ctx, `${label} params`, [['u32', N], ['u32', C], ['f32', eps]]);
+  return {
+    label,
+    pipeline,
+    bindGroup: makeBindGroup(ctx, pipeline, label, [x, gamma, beta, out, params]),
+    workgroups: workgroupGrid(ctx, N * WORKGROUP_SIZE, WORKGROUP_SIZE),
+  };
+}
+
+function requireFloats(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
+  if (buffer.size < count * 4) {
+    throw new Error(`${label}: layernorm ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} floats)`);
+  }
+}
