@@ -1,0 +1,51 @@
+/**
+ * GPT-2 input embedding on the GPU: out[b*T + t, :] = wte[tokens[b*T + t], :] + wpe[t, :].
+ * A token id >= V adds a zero row instead of reading past wte, so its output is wpe[t, :].
+ */
+import type { GpuContext } from '../gpu/context';
+import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
+import { wgslConstants } from '../gpu/pipelines';
+import source from './embedding.wgsl?raw';
+
+const WORKGROUP_SIZE = 256;
+
+export interface EmbeddingArgs {
+  /** B×T u32 token ids. */
+  tokens: GPUBuffer;
+  /** V×C token embedding. */
+  wte: GPUBuffer;
+  /** P×C position embedding, P >= T. */
+  wpe: GPUBuffer;
+  /** (B·T)×C. */
+  out: GPUBuffer;
+  B: number;
+  T: number;
+  C: number;
+  V: number;
+}
+
+export function makeEmbedding(ctx: GpuContext, label: string, args: EmbeddingArgs): Dispatch {
+  const { tokens, wte, wpe, out, B, T, C, V } = args;
+  for (const [name, value] of [['B', B], ['T', T], ['C', C], ['V', V]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: embedding ${name} must be a positive integer, got ${value}`);
+  }
+  requireElements(label, 'tokens', tokens, B * T, `B*T = ${B}*${T}`);
+  requireElements(label, 'wte', wte, V * C, `V*C = ${V}*${C}`);
+  requireElements(label, 'wpe', wpe, T * C, `T*C = ${T}*${C}; T must not exceed the positions in wpe`);
+  requireElements(label, 'out', out, B * T * C, `B*T*C = ${B}*${T}*${C}`);
+
+  const pipeline = ctx.pipelines.get('embedding', () => wgslConstants({ WORKGROUP_SIZE }) + source);
+  const params = makeUniform(ctx, `${label} params`, [['u32', B * T], ['u32', T], ['u32', C], ['u32', V]]);
+  return {
+    label,
+    pipeline,
+    bindGroup: makeBindGroup(ctx, pipeline, label, [tokens, wte, wpe, out, params]),
+    workgroups: workgroupGrid(ctx, B * T * C, WORKGROUP_SIZE),
+  };
+}
+
+function requireElements(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
+  if (buffer.size < count * 4) {
+    throw new Error(`${label}: embedding ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} elements)`);
+  }
+}
