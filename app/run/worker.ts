@@ -1,0 +1,153 @@
+/**
+ * Web Worker entry of a training run. On `start` it acquires the GPU context (once, and again only
+ * after a device loss), resolves the model and dataset, runs the loop and posts every RunEvent to
+ * the page. On `stop` it asks the loop to stop between steps.
+ *
+ * Every failure reaches the page as an `error` event followed by `finished`: invalid configs,
+ * missing WebGPU, files that fail to load or parse, exceptions from the loop, uncaptured GPU errors
+ * and device loss. A GPU error also stops the run, because later steps would compute garbage.
+ */
+/// <reference lib="webworker" />
+import { acquireBrowserContext } from '../../kernels/gpu/device-browser';
+import type { GpuContext, GpuError } from '../../kernels/gpu/context';
+import { validateRunConfig } from './config';
+import { runTraining, type RunControl } from './loop';
+import { resolveResources } from './resources';
+import type { RunEvent, WorkerRequest } from './types';
+
+type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
+
+interface ActiveRun {
+  control: RunControl;
+  /** Set once a `finished` event has been posted for this run. */
+  finished: boolean;
+  lastStep: number;
+  /** First GPU error seen during the run; it turns a later 'stopped' into 'error'. */
+  gpuFailure: GpuError | null;
+  gpuErrorCount: number;
+}
+
+/** GPU errors posted per run; a broken shader can raise one per dispatch, so later ones are counted only. */
+const MAX_REPORTED_GPU_ERRORS = 5;
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+let context: GpuContext | null = null;
+let activeRun: ActiveRun | null = null;
+
+function post(event: RunEvent): void {
+  scope.postMessage(event);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Returns the worker's GPU context, acquiring a new one on first use or after the device was lost. */
+async function gpuContext(): Promise<GpuContext> {
+  if (context && !context.lost) return context;
+  if (context?.lost) post({ type: 'log', level: 'warn', message: 'The previous GPU device was lost; requesting a new one.' });
+
+  const acquired = await acquireBrowserContext();
+  acquired.onError.add(handleGpuError);
+  context = acquired;
+  return acquired;
+}
+
+function handleGpuError(error: GpuError): void {
+  const run = activeRun;
+  if (!run) {
+    post({ type: 'log', level: 'warn', message: `${error.message} (reported while no run was active)` });
+    return;
+  }
+
+  run.gpuFailure ??= error;
+  run.control.stopRequested = true;
+  run.gpuErrorCount += 1;
+  if (run.gpuErrorCount <= MAX_REPORTED_GPU_ERRORS) {
+    post({ type: 'error', message: `${error.message} The run stops at step ${run.lastStep}.` });
+  } else if (run.gpuErrorCount === MAX_REPORTED_GPU_ERRORS + 1) {
+    post({ type: 'log', level: 'warn', message: `More GPU errors followed; only the first ${MAX_REPORTED_GPU_ERRORS} are shown.` });
+  }
+}
+
+/** Reads a file under public/ relative to the page's base URL. */
+function publicFileReader(baseUrl: string) {
+  return async (relativePath: string): Promise<ArrayBuffer> => {
+    const url = new URL(relativePath, baseUrl);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`Loading ${url.pathname} failed: HTTP ${response.status} ${response.statusText}`.trim());
+    return response.arrayBuffer();
+  };
+}
+
+async function startRun(request: StartRequest): Promise<void> {
+  if (activeRun) {
+    post({ type: 'error', message: 'A run is already in progress. Press Stop and wait for it to finish before starting another.' });
+    return;
+  }
+
+  const run: ActiveRun = { control: { stopRequested: false }, finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0 };
+  activeRun = run;
+  const startedAt = performance.now();
+  let failed = false;
+
+  // The loop's events pass through here so the worker knows the last step and whether it finished.
+  const emit = (event: RunEvent): void => {
+    if (event.type === 'step') run.lastStep = event.step;
+    if (event.type === 'finished') {
+      run.finished = true;
+      if (run.gpuFailure && event.reason === 'stopped') event = { ...event, reason: 'error' };
+    }
+    post(event);
+  };
+
+  // Each stage names itself in the error, so "failed to parse" is not mistaken for a GPU problem.
+  let stage = 'Validating the run configuration';
+  try {
+    const problems = validateRunConfig(request.config);
+    if (problems.length) throw new Error(`invalid run configuration:\n- ${problems.join('\n- ')}`);
+
+    stage = 'Acquiring the WebGPU device';
+    const ctx = await gpuContext();
+
+    stage = 'Loading the model and dataset';
+    const resources = await resolveResources(request.config, { model: request.model, dataset: request.dataset }, publicFileReader(request.baseUrl));
+
+    stage = 'Training';
+    if (!run.control.stopRequested) await runTraining(ctx, request.config, resources, emit, run.control);
+  } catch (error) {
+    failed = true;
+    const where = stage === 'Training' ? `Training failed at step ${run.lastStep}` : `${stage} failed`;
+    post({ type: 'error', message: `${where}: ${errorMessage(error)}` });
+  } finally {
+    if (!run.finished) {
+      const reason = failed || run.gpuFailure ? 'error' : run.control.stopRequested ? 'stopped' : 'completed';
+      post({ type: 'finished', reason, step: run.lastStep, elapsedMs: performance.now() - startedAt });
+    }
+    activeRun = null;
+  }
+}
+
+scope.addEventListener('message', (message: MessageEvent<WorkerRequest>) => {
+  const request = message.data;
+  switch (request.type) {
+    case 'start':
+      void startRun(request);
+      break;
+    case 'stop':
+      if (activeRun) activeRun.control.stopRequested = true;
+      break;
+  }
+});
+
+// Last resort for errors thrown outside startRun (in a callback of the loop, say): the page must
+// hear about them even though no run stage caught them.
+scope.addEventListener('error', (event: ErrorEvent) => {
+  event.preventDefault();
+  post({ type: 'error', message: `Uncaught error in the run worker: ${event.message}` });
+});
+scope.addEventListener('unhandledrejection', (event: PromiseRejectionEvent) => {
+  event.preventDefault();
+  post({ type: 'error', message: `Unhandled promise rejection in the run worker: ${errorMessage(event.reason)}` });
+});

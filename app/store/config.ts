@@ -1,0 +1,224 @@
+/**
+ * The run form: what the person typed, the files they picked, and the RunConfig derived from both.
+ * Numeric fields are kept as typed text so "3e-4" or a half-typed value stays on screen; the derived
+ * config and its problems are recomputed from the text by `deriveRunForm`.
+ */
+import { create } from 'zustand';
+import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID, validateRunConfig } from '../run/config';
+import type { DatasetSource, ModelSource, OptimizerConfig, RunConfig } from '../run/types';
+
+/** Hyperparameters that every optimizer has. */
+export const OPTIMIZER_FIELDS = ['learningRate', 'perturbationScale', 'weightDecay'] as const;
+/** Hyperparameters of SubZero only. */
+export const SUBZERO_FIELDS = ['rank', 'subspacePeriod'] as const;
+/** Run-level numeric fields of RunConfig. */
+export const RUN_FIELDS = ['batchSize', 'sequenceLength', 'steps', 'seed', 'evalEvery', 'evalBatches', 'sampleTokens'] as const;
+
+export type OptimizerField = (typeof OPTIMIZER_FIELDS)[number] | (typeof SUBZERO_FIELDS)[number];
+export type RunField = (typeof RUN_FIELDS)[number];
+export type NumericField = OptimizerField | RunField;
+
+export type ModelChoice = 'embedded' | 'files';
+export type DatasetChoice = 'embedded' | 'upload';
+
+/** Model files picked from disk, matched by file name. */
+export interface PickedModelFiles {
+  config: File | null;
+  safetensors: File | null;
+  tokenizer: File | null;
+}
+
+export interface ConfigFormState {
+  optimizerName: OptimizerConfig['name'];
+  /** Text of each numeric field as typed. */
+  drafts: Record<NumericField, string>;
+  samplePrompt: string;
+  modelChoice: ModelChoice;
+  modelFiles: PickedModelFiles;
+  /** Picked files whose names match none of the expected model files. */
+  unmatchedModelFiles: string[];
+  datasetChoice: DatasetChoice;
+  datasetFile: File | null;
+}
+
+function initialDrafts(): Record<NumericField, string> {
+  const subzero = DEFAULT_SUBZERO as Extract<OptimizerConfig, { name: 'subzero' }>;
+  return {
+    learningRate: String(subzero.learningRate),
+    perturbationScale: String(subzero.perturbationScale),
+    weightDecay: String(subzero.weightDecay),
+    rank: String(subzero.rank),
+    subspacePeriod: String(subzero.subspacePeriod),
+    batchSize: String(DEFAULT_CONFIG.batchSize),
+    sequenceLength: String(DEFAULT_CONFIG.sequenceLength),
+    steps: String(DEFAULT_CONFIG.steps),
+    seed: String(DEFAULT_CONFIG.seed),
+    evalEvery: String(DEFAULT_CONFIG.evalEvery),
+    evalBatches: String(DEFAULT_CONFIG.evalBatches),
+    sampleTokens: String(DEFAULT_CONFIG.sampleTokens),
+  };
+}
+
+export const useConfigStore = create<ConfigFormState>()(() => ({
+  optimizerName: DEFAULT_CONFIG.optimizer.name,
+  drafts: initialDrafts(),
+  samplePrompt: DEFAULT_CONFIG.samplePrompt,
+  modelChoice: 'embedded',
+  modelFiles: { config: null, safetensors: null, tokenizer: null },
+  unmatchedModelFiles: [],
+  datasetChoice: 'embedded',
+  datasetFile: null,
+}));
+
+export function setDraft(field: NumericField, text: string): void {
+  useConfigStore.setState((state) => ({ drafts: { ...state.drafts, [field]: text } }));
+}
+
+/** Switches optimizer and loads the shared hyperparameters' defaults of the new one. */
+export function setOptimizer(name: OptimizerConfig['name']): void {
+  const defaults = name === 'mezo' ? DEFAULT_MEZO : DEFAULT_SUBZERO;
+  useConfigStore.setState((state) => ({
+    optimizerName: name,
+    drafts: {
+      ...state.drafts,
+      learningRate: String(defaults.learningRate),
+      perturbationScale: String(defaults.perturbationScale),
+      weightDecay: String(defaults.weightDecay),
+    },
+  }));
+}
+
+export function setSamplePrompt(text: string): void {
+  useConfigStore.setState({ samplePrompt: text });
+}
+
+export function setModelChoice(choice: ModelChoice): void {
+  useConfigStore.setState({ modelChoice: choice });
+}
+
+export function setDatasetChoice(choice: DatasetChoice): void {
+  useConfigStore.setState({ datasetChoice: choice });
+}
+
+export function setDatasetFile(file: File | null): void {
+  useConfigStore.setState({ datasetFile: file });
+}
+
+/**
+ * Sorts picked files into config.json, *.safetensors and tokenizer.json. Files picked earlier stay
+ * unless a new pick replaces them, so the three can be picked in separate goes.
+ */
+export function addModelFiles(files: Iterable<File>): void {
+  const current = useConfigStore.getState().modelFiles;
+  const next: PickedModelFiles = { ...current };
+  const unmatched: string[] = [];
+  for (const file of files) {
+    const name = file.name.toLowerCase();
+    if (name === 'config.json') next.config = file;
+    else if (name.endsWith('.safetensors')) next.safetensors = file;
+    else if (name === 'tokenizer.json') next.tokenizer = file;
+    else unmatched.push(file.name);
+  }
+  useConfigStore.setState({ modelFiles: next, unmatchedModelFiles: unmatched });
+}
+
+export function clearModelFiles(): void {
+  useConfigStore.setState({ modelFiles: { config: null, safetensors: null, tokenizer: null }, unmatchedModelFiles: [] });
+}
+
+/** Path of a field in RunConfig, as validateRunConfig names it in messages. */
+export function fieldPath(field: NumericField): string {
+  const isOptimizerField = (OPTIMIZER_FIELDS as readonly string[]).includes(field) || (SUBZERO_FIELDS as readonly string[]).includes(field);
+  return isOptimizerField ? `optimizer.${field}` : field;
+}
+
+export interface DerivedRunForm {
+  /** The config to run, or null while any problem remains. */
+  config: RunConfig | null;
+  /** Problems keyed by field path ("batchSize", "optimizer.rank", "model", "dataset", "samplePrompt"). */
+  fieldProblems: Record<string, string[]>;
+  /** Problems that name no single field. */
+  otherProblems: string[];
+}
+
+/** Parses the typed text of a numeric field; returns null when it is not a finite number. */
+function parseNumber(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Returns the field path that a validateRunConfig message starts with, if it names a known one. */
+function problemField(message: string, paths: readonly string[]): string | null {
+  for (const path of paths) {
+    if (message.startsWith(path) && /^[\s:(]/.test(message.slice(path.length))) return path;
+  }
+  return null;
+}
+
+/** Builds the RunConfig from the form and collects every problem with it. */
+export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
+  const fieldProblems: Record<string, string[]> = {};
+  const addProblem = (path: string, message: string) => {
+    (fieldProblems[path] ??= []).push(message);
+  };
+
+  // 1. Parse the numeric fields of the chosen optimizer and the run.
+  const fields: NumericField[] = [...OPTIMIZER_FIELDS, ...(form.optimizerName === 'subzero' ? SUBZERO_FIELDS : []), ...RUN_FIELDS];
+  const values = {} as Record<NumericField, number>;
+  const unparsed = new Set<string>();
+  for (const field of fields) {
+    const value = parseNumber(form.drafts[field]);
+    if (value === null) {
+      unparsed.add(fieldPath(field));
+      addProblem(fieldPath(field), `${fieldPath(field)} must be a number (got "${form.drafts[field]}")`);
+    }
+    values[field] = value ?? 0;
+  }
+
+  // 2. Model and dataset sources, which need picked files when not embedded.
+  let model: ModelSource = { kind: 'embedded', id: EMBEDDED_MODEL_ID };
+  if (form.modelChoice === 'files') {
+    const { config, safetensors, tokenizer } = form.modelFiles;
+    const missing = [config ? null : 'config.json', safetensors ? null : 'model.safetensors', tokenizer ? null : 'tokenizer.json'].filter((name) => name);
+    if (missing.length) addProblem('model', `model: pick ${missing.join(', ')} from disk`);
+    model = { kind: 'files', name: safetensors?.name ?? 'model.safetensors' };
+  }
+  let dataset: DatasetSource = { kind: 'embedded', id: EMBEDDED_DATASET_ID };
+  if (form.datasetChoice === 'upload') {
+    if (!form.datasetFile) addProblem('dataset', 'dataset: pick a .txt, .jsonl or .csv file');
+    dataset = { kind: 'upload', name: form.datasetFile?.name ?? '', size: form.datasetFile?.size ?? 0 };
+  }
+
+  const optimizer: OptimizerConfig =
+    form.optimizerName === 'subzero'
+      ? { name: 'subzero', learningRate: values.learningRate, perturbationScale: values.perturbationScale, weightDecay: values.weightDecay, rank: values.rank, subspacePeriod: values.subspacePeriod }
+      : { name: 'mezo', learningRate: values.learningRate, perturbationScale: values.perturbationScale, weightDecay: values.weightDecay };
+  const config: RunConfig = {
+    task: 'language-model',
+    model,
+    dataset,
+    optimizer,
+    batchSize: values.batchSize,
+    sequenceLength: values.sequenceLength,
+    steps: values.steps,
+    seed: values.seed,
+    evalEvery: values.evalEvery,
+    evalBatches: values.evalBatches,
+    samplePrompt: form.samplePrompt,
+    sampleTokens: values.sampleTokens,
+  };
+
+  // 3. Schema validation. A field that did not parse keeps only its parse message.
+  const paths = [...fields.map(fieldPath), 'samplePrompt', 'model', 'dataset'].sort((a, b) => b.length - a.length);
+  const otherProblems: string[] = [];
+  for (const message of validateRunConfig(config)) {
+    const path = problemField(message, paths);
+    if (path === null) otherProblems.push(message);
+    else if (!unparsed.has(path)) addProblem(path, message);
+  }
+
+  const valid = otherProblems.length === 0 && Object.keys(fieldProblems).length === 0;
+  return { config: valid ? config : null, fieldProblems, otherProblems };
+}

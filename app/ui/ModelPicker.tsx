@@ -1,0 +1,74 @@
+import { useState, type DragEvent } from 'react';
+import { EMBEDDED_MODEL_ID } from '../run/config';
+import { addModelFiles, clearModelFiles, setModelChoice, useConfigStore } from '../store/config';
+import { FieldProblems } from './fields';
+import { formatMiB } from './format';
+
+interface PickerProps {
+  problems: Record<string, string[]>;
+  disabled: boolean;
+}
+
+/** The embedded model or the three Hugging Face files of a GPT-2 model picked from disk. */
+export function ModelPicker({ problems, disabled }: PickerProps) {
+  const choice = useConfigStore((state) => state.modelChoice);
+  const files = useConfigStore((state) => state.modelFiles);
+  const unmatched = useConfigStore((state) => state.unmatchedModelFiles);
+  const [dragging, setDragging] = useState(false);
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    if (!disabled) addModelFiles(event.dataTransfer.files);
+  };
+
+  const expected = [
+    { label: 'config.json', file: files.config },
+    { label: 'model.safetensors', file: files.safetensors },
+    { label: 'tokenizer.json', file: files.tokenizer },
+  ];
+
+  return (
+    <fieldset className="group" disabled={disabled}>
+      <legend>Model</legend>
+      <label className="choice">
+        <input type="radio" name="model" checked={choice === 'embedded'} onChange={() => setModelChoice('embedded')} data-testid="model-embedded" />
+        Embedded <code>{EMBEDDED_MODEL_ID}</code>
+      </label>
+      <label className="choice">
+        <input type="radio" name="model" checked={choice === 'files'} onChange={() => setModelChoice('files')} data-testid="model-files" />
+        Files from disk
+      </label>
+
+      {choice === 'files' && (
+        <div
+          className={dragging ? 'dropzone dragging' : 'dropzone'}
+          onDragOver={(event) => {
+            event.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+          data-testid="model-dropzone"
+        >
+          <p>
+            Drop or pick <code>config.json</code>, <code>model.safetensors</code> and <code>tokenizer.json</code> of a GPT-2 model.
+          </p>
+          <input type="file" multiple accept=".json,.safetensors" onChange={(event) => event.target.files && addModelFiles(event.target.files)} data-testid="model-files-input" />
+          <ul className="file-list">
+            {expected.map(({ label, file }) => (
+              <li key={label} className={file ? 'present' : 'missing'}>
+                {label}: {file ? `${file.name} (${formatMiB(file.size)})` : 'missing'}
+              </li>
+            ))}
+          </ul>
+          {unmatched.length > 0 && <p className="note">Ignored: {unmatched.join(', ')} (not one of the three expected names).</p>}
+          <button type="button" className="link" onClick={clearModelFiles}>
+            Clear picked files
+          </button>
+        </div>
+      )}
+      <FieldProblems testId="field-error-model" problems={problems.model} />
+    </fieldset>
+  );
+}

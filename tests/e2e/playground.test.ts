@@ -1,0 +1,192 @@
+/**
+ * Browser tests of the playground page in headless Chromium with SwiftShader WebGPU.
+ *
+ * The app is built once per file with Vite into a temporary folder and served on 127.0.0.1.
+ * Set E2E_DIST_DIR to an existing build to serve that instead (for quick reruns).
+ * Screenshots go to E2E_ARTIFACTS_DIR, or to a temporary folder whose path is printed.
+ */
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEBGPU_HELP } from '../../kernels/gpu/device-browser';
+import type { PlaygroundSummary } from '../../app/store/summary';
+import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
+
+/** Longest wait for a short run on SwiftShader, which is about 100 times slower than a GPU. */
+const RUN_TIMEOUT_MS = 480_000;
+
+let server: StaticServer;
+let browser: Browser;
+let artifactsDir: string;
+
+beforeAll(async () => {
+  const distDir = process.env.E2E_DIST_DIR ?? (await buildApp());
+  server = await serveStatic(distDir);
+  browser = await launchChromium(true);
+  artifactsDir = process.env.E2E_ARTIFACTS_DIR ?? (await mkdtemp(path.join(tmpdir(), 'playground-e2e-artifacts-')));
+  await mkdir(artifactsDir, { recursive: true });
+  console.log(`Serving ${distDir} at ${server.url}; screenshots in ${artifactsDir}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Waits up to 10 s for a control to become enabled or disabled. */
+async function expectEnabled(control: Locator, enabled: boolean): Promise<void> {
+  await expect.poll(() => control.isEnabled(), { timeout: 10_000, message: `enabled state of ${control}` }).toBe(enabled);
+}
+
+/** Checks that the page shows the WebGPU help and keeps Run disabled. */
+async function expectWebGpuHelp(page: Page): Promise<void> {
+  const help = page.getByTestId('webgpu-help');
+  await help.waitFor({ state: 'visible', timeout: 30_000 });
+  expect(await help.textContent()).toContain(WEBGPU_HELP);
+  await expectEnabled(page.getByTestId('run-button'), false);
+  expect(await page.getByTestId('run-button').getAttribute('title')).toBe('WebGPU is not available in this browser.');
+}
+
+function summary(page: Page): Promise<PlaygroundSummary> {
+  return page.evaluate(() => {
+    const value = window.__playground;
+    if (!value) throw new Error('window.__playground is not defined');
+    return JSON.parse(JSON.stringify(value)) as PlaygroundSummary;
+  });
+}
+
+/** Waits until the page has checked WebGPU; throws with the page's message when it found no adapter. */
+async function expectWebGpuAvailable(page: Page, diagnostics: () => string): Promise<void> {
+  const adapterName = page.getByTestId('adapter-name');
+  const help = page.getByTestId('webgpu-help');
+  await expect
+    .poll(async () => (await help.isVisible()) || (await adapterName.textContent()) !== 'no adapter', { timeout: 30_000 })
+    .toBe(true);
+  if (await help.isVisible()) {
+    throw new Error(`No WebGPU adapter in headless Chromium: ${await help.textContent()}${diagnostics()}`);
+  }
+}
+
+async function fillSettings(page: Page, values: Record<string, string>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) await page.getByTestId(`field-${field}`).fill(value);
+}
+
+/** Counts the points of an SVG path drawn by recharts ("M x,y L x,y …"). */
+function pathPoints(d: string | null): number {
+  return (d ?? '').match(/[ML]/g)?.length ?? 0;
+}
+
+describe('playground page', () => {
+  it('trains SubZero and charts loss and memory', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await page.goto(server.url);
+    await expectWebGpuAvailable(page, diagnostics);
+
+    expect(await page.getByTestId('optimizer-subzero').isChecked()).toBe(true);
+    await fillSettings(page, { batchSize: '2', sequenceLength: '32', steps: '4', evalEvery: '2', evalBatches: '1', sampleTokens: '8' });
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.getByTestId('run-button').click();
+
+    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    await page.screenshot({ path: path.join(artifactsDir, 'subzero-run.png'), fullPage: true });
+    const result = await summary(page);
+    expect(result.errors, `run errors${diagnostics()}`).toEqual([]);
+    expect(result.lastEvent?.type).toBe('finished');
+    expect(result.lastEvent?.type === 'finished' && result.lastEvent.reason).toBe('completed');
+    expect(result.steps).toBe(4);
+    expect(result.evals).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('step-count').textContent()).toBe('step 4 / 4');
+    expect(await page.getByTestId('status').getAttribute('data-finish-reason')).toBe('completed');
+
+    const lossChart = page.getByTestId('loss-chart');
+    expect(await lossChart.getAttribute('data-points')).toBe('4');
+    const trainPath = await lossChart.locator('.loss-train path.recharts-line-curve').getAttribute('d');
+    expect(pathPoints(trainPath), `train loss path: ${trainPath}`).toBe(4);
+    const evalPath = await lossChart.locator('.loss-eval path.recharts-line-curve').getAttribute('d');
+    expect(pathPoints(evalPath), `eval loss path: ${evalPath}`).toBe(result.evals);
+
+    const memoryChart = page.getByTestId('memory-chart');
+    const areas = memoryChart.locator('path.recharts-area-area');
+    expect(await areas.count()).toBeGreaterThanOrEqual(1);
+    expect(pathPoints(await areas.first().getAttribute('d'))).toBeGreaterThanOrEqual(4);
+    const weightsRow = page.getByTestId('memory-current').locator('tr', { hasText: 'weights' });
+    expect(await weightsRow.textContent()).not.toContain('0.00 MiB');
+
+    expect((await page.getByTestId('sample-before').textContent())?.trim()).not.toBe('');
+    expect((await page.getByTestId('sample-after').textContent())?.trim()).not.toBe('');
+    expect(await page.getByTestId('run-button').isEnabled()).toBe(true);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    await page.close();
+  });
+
+  it('reports malformed JSONL by file and line', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await page.goto(server.url);
+    await expectWebGpuAvailable(page, diagnostics);
+
+    await page.getByTestId('dataset-upload').check();
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await page.getByTestId('dataset-file-input').setInputFiles({
+      name: 'broken.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from('{"text": "The first record is fine."}\n{"text": "The second record never closes its string}\n{"text": "third"}\n'),
+    });
+    expect(await page.getByTestId('dataset-file-name').textContent()).toContain('broken.jsonl');
+    await fillSettings(page, { batchSize: '2', sequenceLength: '32', steps: '2', evalEvery: '0', sampleTokens: '0' });
+    await page.getByTestId('run-button').click();
+
+    const banner = page.getByTestId('error-banner').first();
+    await banner.waitFor({ state: 'visible', timeout: RUN_TIMEOUT_MS });
+    const bannerText = (await banner.textContent()) ?? '';
+    expect(bannerText, diagnostics()).toContain('broken.jsonl');
+    expect(bannerText).toMatch(/line 2\b/i);
+    await page.screenshot({ path: path.join(artifactsDir, 'malformed-jsonl.png'), fullPage: true });
+
+    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: 60_000 });
+    const result = await summary(page);
+    expect(result.lastEvent?.type === 'finished' && result.lastEvent.reason).toBe('error');
+    expect(await page.getByTestId('log-panel').textContent()).toContain('broken.jsonl');
+
+    // The page stays usable: the banner dismisses, the form edits, and Run is offered again.
+    const bannerCount = await page.getByTestId('error-banner').count();
+    await page.getByTestId('error-dismiss').first().click();
+    await expect.poll(() => page.getByTestId('error-banner').count()).toBe(bannerCount - 1);
+    await page.getByTestId('dataset-embedded').check();
+    await page.getByTestId('field-steps').fill('abc');
+    expect(await page.getByTestId('field-error-steps').textContent()).toContain('steps must be a number (got "abc")');
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await page.getByTestId('field-steps').fill('3');
+    expect(await page.getByTestId('field-error-steps').count()).toBe(0);
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.close();
+  });
+
+  it('explains a missing adapter and disables Run', async () => {
+    const plainBrowser = await launchChromium(false);
+    try {
+      const page = await plainBrowser.newPage();
+      await page.goto(server.url);
+      await expectWebGpuHelp(page);
+    } finally {
+      await plainBrowser.close();
+    }
+  });
+
+  it('explains missing navigator.gpu and disables Run', async () => {
+    const context = await browser.newContext();
+    try {
+      await context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', { configurable: true, get: () => undefined });
+      });
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await expectWebGpuHelp(page);
+    } finally {
+      await context.close();
+    }
+  });
+});
