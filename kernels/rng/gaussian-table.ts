@@ -50,7 +50,7 @@ export function upperTail(x: number): number {
   return density / fraction;
 }
 
-/** Inverse of `upperTail` for p in (0, 0.5], by bisection to f64 resolution; p ≥ 0.5 gives 0. */
+/** Inverts `upperTail` for p in (0, 0.5] by bisection to f64 resolution. p ≥ 0.5 gives 0. */
 export function inverseUpperTail(p: number): number {
   if (!(p > 0)) throw new Error(`inverseUpperTail: p must be positive, got ${p}`);
   let low = 0;

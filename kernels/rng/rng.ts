@@ -54,8 +54,8 @@ export function rngWgsl(): string {
   return constants + rngSource;
 }
 
-// NOTE: the table lives as long as the context's pool; `pool.releaseAll()` destroys it and later
-// kernels built on the same context would bind a destroyed buffer.
+// NOTE: `pool.releaseAll()` destroys the table too, so kernels built afterwards on the same
+// context would bind a destroyed buffer.
 const tables = new WeakMap<GpuContext, GPUBuffer>();
 
 /** Returns the context's inverse-CDF table buffer (GAUSSIAN_TABLE_ENTRIES u32), uploaded on first use. */
@@ -90,7 +90,7 @@ export function makeGaussianFill(ctx: GpuContext, label: string, args: GaussianF
     throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} passes the last u32 index 2^32 − 1`);
   }
   if (args.n * 4 > args.out.size) {
-    throw new Error(`${label}: out holds ${args.out.size / 4} floats, fewer than n = ${args.n}`);
+    throw new Error(`${label}: out is too small: ${args.out.size / 4} floats for n = ${args.n}`);
   }
 
   const pipeline = ctx.pipelines.get('gaussian-fill', () => wgslConstants({ WORKGROUP_SIZE }) + rngWgsl() + stepParamsWgsl() + fillSource);
