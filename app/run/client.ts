@@ -1,7 +1,7 @@
 /**
  * Page side of the run worker: creates the worker, sends start and stop requests, and forwards the
- * worker's RunEvents to the run store in batches of at most one per FLUSH_INTERVAL_MS, so a fast run
- * redraws the page about five times per second instead of once per step.
+ * worker's RunEvents to the run store. Events are applied in batches, at most one per
+ * FLUSH_INTERVAL_MS, so a fast run redraws the page about five times per second instead of once per step.
  */
 import { applyRunEvents, beginRun, markStopping, reportPageError } from '../store/run';
 import type { PickedModelFiles } from '../store/config';
@@ -62,7 +62,7 @@ async function readDatasetFile(file: File | null): Promise<DatasetFile> {
 
 /**
  * Starts a run of a config that the form already validated. Picked files are read here, at Run
- * time, so the page holds no copy of a large model between runs.
+ * time, so the page keeps no copy of a large model between runs.
  */
 export async function startRun(config: RunConfig, modelFiles: PickedModelFiles, datasetFile: File | null): Promise<void> {
   beginRun(config.steps);

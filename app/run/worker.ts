@@ -1,7 +1,7 @@
 /**
  * Web Worker entry of a training run. On `start` it acquires the GPU context (once, and again only
  * after a device loss), resolves the model and dataset, runs the loop and posts every RunEvent to
- * the page. On `stop` it asks the loop to stop between steps.
+ * the page. On `stop` it sets `stopRequested`, which the loop checks between steps.
  *
  * Every failure reaches the page as an `error` event followed by `finished`: invalid configs,
  * missing WebGPU, files that fail to load or parse, exceptions from the loop, uncaptured GPU errors
@@ -92,7 +92,7 @@ async function startRun(request: StartRequest): Promise<void> {
   const startedAt = performance.now();
   let failed = false;
 
-  // The loop's events pass through here so the worker knows the last step and whether it finished.
+  // The loop's events pass through here so the worker tracks the last step and whether it finished.
   const emit = (event: RunEvent): void => {
     if (event.type === 'step') run.lastStep = event.step;
     if (event.type === 'finished') {
@@ -122,7 +122,9 @@ async function startRun(request: StartRequest): Promise<void> {
     post({ type: 'error', message: `${where}: ${errorMessage(error)}` });
   } finally {
     if (!run.finished) {
-      const reason = failed || run.gpuFailure ? 'error' : run.control.stopRequested ? 'stopped' : 'completed';
+      let reason: 'completed' | 'stopped' | 'error' = 'completed';
+      if (run.control.stopRequested) reason = 'stopped';
+      if (failed || run.gpuFailure) reason = 'error';
       post({ type: 'finished', reason, step: run.lastStep, elapsedMs: performance.now() - startedAt });
     }
     activeRun = null;

@@ -1,7 +1,7 @@
 /**
  * The run form: what the person typed, the files they picked, and the RunConfig derived from both.
- * Numeric fields are kept as typed text so "3e-4" or a half-typed value stays on screen; the derived
- * config and its problems are recomputed from the text by `deriveRunForm`.
+ * Numeric fields are kept as typed text, so "3e-4" or a half-typed value stays on screen.
+ * `deriveRunForm` recomputes the config and its problems from that text.
  */
 import { create } from 'zustand';
 import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID, validateRunConfig } from '../run/config';

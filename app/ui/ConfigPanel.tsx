@@ -4,7 +4,7 @@ import { FieldProblems, NumberField } from './fields';
 import { ModelPicker } from './ModelPicker';
 import { useRunActive, useRunForm } from './useRunForm';
 
-/** The run form: model, dataset, optimizer with its hyperparameters, and run settings. */
+/** Renders the run form: model, dataset, optimizer with its hyperparameters, and run settings. */
 export function ConfigPanel() {
   const { fieldProblems } = useRunForm();
   const disabled = useRunActive();

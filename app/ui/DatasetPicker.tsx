@@ -7,7 +7,7 @@ interface PickerProps {
   disabled: boolean;
 }
 
-/** The embedded State of the Union text or an uploaded .txt, .jsonl or .csv file. */
+/** Renders the choice between the embedded State of the Union text and an uploaded .txt, .jsonl or .csv file. */
 export function DatasetPicker({ problems, disabled }: PickerProps) {
   const choice = useConfigStore((state) => state.datasetChoice);
   const file = useConfigStore((state) => state.datasetFile);

@@ -4,7 +4,7 @@ import { useRunStore } from '../store/run';
 /** Distance from the bottom, in pixels, within which the panel keeps following new lines. */
 const FOLLOW_THRESHOLD_PX = 24;
 
-/** The run's log and error lines, following new lines unless the person has scrolled up. */
+/** Renders the run's log and error lines and follows new lines unless the person has scrolled up. */
 export function LogPanel() {
   const logs = useRunStore((state) => state.logs);
   const dropped = useRunStore((state) => state.droppedLogLines);

@@ -9,7 +9,7 @@ interface PickerProps {
   disabled: boolean;
 }
 
-/** The embedded model or the three Hugging Face files of a GPT-2 model picked from disk. */
+/** Renders the choice between the embedded model and the three Hugging Face files of a GPT-2 model picked from disk. */
 export function ModelPicker({ problems, disabled }: PickerProps) {
   const choice = useConfigStore((state) => state.modelChoice);
   const files = useConfigStore((state) => state.modelFiles);

@@ -9,7 +9,7 @@ import { useRunActive, useRunForm } from './useRunForm';
 /** Steps over which the steps-per-second figure is averaged. */
 const RATE_WINDOW_STEPS = 20;
 
-/** Run and Stop, plus the config problems that name no single field. */
+/** Renders Run and Stop, plus the config problems that name no single field. */
 export function RunControls() {
   const { config, otherProblems, fieldProblems } = useRunForm();
   const webgpu = useWebGpuStore();
@@ -86,7 +86,7 @@ function phaseLabel(state: RunState): string {
   }
 }
 
-/** One line: phase, adapter, step k / N, steps per second, elapsed time, parameter count. */
+/** Renders one line: phase, step k / N, steps per second, elapsed time, parameter count, adapter. */
 export function StatusLine() {
   const state = useRunStore();
   const pageAdapter = useWebGpuStore((webgpu) => (webgpu.status === 'available' ? webgpu.adapterName : null));

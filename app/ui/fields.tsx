@@ -21,13 +21,13 @@ export function FieldProblems({ testId, problems }: FieldProblemsProps) {
 interface NumberFieldProps {
   field: NumericField;
   label: string;
-  /** What the field sets and in what unit, shown as a tooltip. */
+  /** Tooltip text: the quantity the field sets and its unit. */
   help: string;
   problems: Record<string, string[]>;
   disabled: boolean;
 }
 
-/** A numeric RunConfig field, typed as text so values like "3e-4" stay as written. */
+/** Renders a numeric RunConfig field as a text input, so values like "3e-4" stay as written. */
 export function NumberField({ field, label, help, problems, disabled }: NumberFieldProps) {
   const id = useId();
   const text = useConfigStore((state) => state.drafts[field]);

@@ -14,7 +14,7 @@ import { WEBGPU_HELP } from '../../kernels/gpu/device-browser';
 import type { PlaygroundSummary } from '../../app/store/summary';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
 
-/** Longest wait for a short run on SwiftShader, which is about 100 times slower than a GPU. */
+/** Maximum wait for a short run on SwiftShader, which is about 100 times slower than a GPU. */
 const RUN_TIMEOUT_MS = 480_000;
 
 let server: StaticServer;
@@ -57,6 +57,11 @@ function summary(page: Page): Promise<PlaygroundSummary> {
   });
 }
 
+/** Returns the reason of the run's `finished` event, or null when the last event is another type. */
+function finishReason(result: PlaygroundSummary): string | null {
+  return result.lastEvent?.type === 'finished' ? result.lastEvent.reason : null;
+}
+
 /** Waits until the page has checked WebGPU; throws with the page's message when it found no adapter. */
 async function expectWebGpuAvailable(page: Page, diagnostics: () => string): Promise<void> {
   const adapterName = page.getByTestId('adapter-name');
@@ -95,7 +100,7 @@ describe('playground page', () => {
     const result = await summary(page);
     expect(result.errors, `run errors${diagnostics()}`).toEqual([]);
     expect(result.lastEvent?.type).toBe('finished');
-    expect(result.lastEvent?.type === 'finished' && result.lastEvent.reason).toBe('completed');
+    expect(finishReason(result)).toBe('completed');
     expect(result.steps).toBe(4);
     expect(result.evals).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('step-count').textContent()).toBe('step 4 / 4');
@@ -148,7 +153,7 @@ describe('playground page', () => {
 
     await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: 60_000 });
     const result = await summary(page);
-    expect(result.lastEvent?.type === 'finished' && result.lastEvent.reason).toBe('error');
+    expect(finishReason(result)).toBe('error');
     expect(await page.getByTestId('log-panel').textContent()).toContain('broken.jsonl');
 
     // The page stays usable: the banner dismisses, the form edits, and Run is offered again.
