@@ -25,6 +25,8 @@ interface ActiveRun {
   /** First GPU error seen during the run; it turns a later 'stopped' into 'error'. */
   gpuFailure: GpuError | null;
   gpuErrorCount: number;
+  /** GPU error messages already posted, so the loop's copy of the same message is not shown twice. */
+  postedGpuMessages: Set<string>;
 }
 
 /** GPU errors posted per run; a broken shader can raise one per dispatch, so later ones are counted only. */
@@ -65,7 +67,9 @@ function handleGpuError(error: GpuError): void {
   run.control.stopRequested = true;
   run.gpuErrorCount += 1;
   if (run.gpuErrorCount <= MAX_REPORTED_GPU_ERRORS) {
-    post({ type: 'error', message: `${error.message} The run stops at step ${run.lastStep}.` });
+    const stopNote = run.gpuErrorCount === 1 ? ` The run stops at step ${run.lastStep}.` : '';
+    run.postedGpuMessages.add(error.message);
+    post({ type: 'error', message: `${error.message}${stopNote}` });
   } else if (run.gpuErrorCount === MAX_REPORTED_GPU_ERRORS + 1) {
     post({ type: 'log', level: 'warn', message: `More GPU errors followed; only the first ${MAX_REPORTED_GPU_ERRORS} are shown.` });
   }
@@ -87,7 +91,7 @@ async function startRun(request: StartRequest): Promise<void> {
     return;
   }
 
-  const run: ActiveRun = { control: { stopRequested: false }, finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0 };
+  const run: ActiveRun = { control: { stopRequested: false }, finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0, postedGpuMessages: new Set() };
   activeRun = run;
   const startedAt = performance.now();
   let failed = false;
@@ -95,6 +99,7 @@ async function startRun(request: StartRequest): Promise<void> {
   // The loop's events pass through here so the worker tracks the last step and whether it finished.
   const emit = (event: RunEvent): void => {
     if (event.type === 'step') run.lastStep = event.step;
+    if (event.type === 'error' && run.postedGpuMessages.has(event.message)) return;
     if (event.type === 'finished') {
       run.finished = true;
       if (run.gpuFailure && event.reason === 'stopped') event = { ...event, reason: 'error' };
