@@ -20,8 +20,8 @@ export function perturbFullRef(src: Float32Array, n: number, stream: number, app
 }
 
 /**
- * Low-rank perturbation of an m×n matrix. The direction c · scale · U Σ Vᵀ is summed in f64 and
- * rounded once, so the result is the exact value up to one rounding of each term.
+ * Low-rank perturbation of an m×n matrix. The direction c · scale · U Σ Vᵀ is summed in f64, and
+ * its sum with the f32 base (keep · src rounded to f32) is rounded once.
  */
 export function perturbLowRankRef(
   src: Float32Array,

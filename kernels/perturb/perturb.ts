@@ -57,7 +57,7 @@ export interface PerturbFullArgs {
   n: number;
   /** u32 stream of this tensor (static). */
   stream: number;
-  /** Multiply src by step.keep (weight decay); false for biases and norm gains. */
+  /** Whether src is multiplied by step.keep (weight decay). False for biases and norm gains. */
   applyDecay: boolean;
   /** StepParams uniform shared by the pass (seed, c, keep). */
   step: GPUBuffer;
@@ -72,7 +72,7 @@ export function makePerturbFull(ctx: GpuContext, label: string, args: PerturbFul
   checkU32(`${label}: stream`, args.stream);
   checkU32(`${label}: indexOffset`, indexOffset);
   if (indexOffset + args.n > 2 ** 32) {
-    throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} passes the last u32 index 2^32 − 1`);
+    throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} exceeds the last u32 index 2^32 − 1`);
   }
   checkFloats(label, 'src', args.src, args.n);
   checkFloats(label, 'dst', args.dst, args.n);
@@ -111,7 +111,7 @@ export interface PerturbLowRankArgs {
   n: number;
   /** Effective rank, 1 ≤ r ≤ min(m, n, LOW_RANK_MAX_RANK). */
   r: number;
-  /** Static factor of the direction; SubZero passes sqrt(m·n) / r. */
+  /** Static factor of the direction. SubZero passes sqrt(m·n) / r. */
   scale: number;
   applyDecay: boolean;
   step: GPUBuffer;
@@ -132,7 +132,7 @@ export function makePerturbLowRank(ctx: GpuContext, label: string, args: Perturb
   if (rowOffset === 0 && r > Math.min(m, n)) {
     throw new Error(`${label}: rank r = ${r} exceeds min(m, n) = ${Math.min(m, n)}; pass the effective rank min(r, m, n)`);
   }
-  if (m * n > 2 ** 32) throw new Error(`${label}: m·n = ${m * n} passes the u32 index range`);
+  if (m * n > 2 ** 32) throw new Error(`${label}: m·n = ${m * n} exceeds the u32 index range`);
   if (!Number.isFinite(args.scale)) throw new Error(`${label}: scale must be finite, got ${args.scale}`);
   checkFloats(label, 'src', args.src, m * n);
   checkFloats(label, 'dst', args.dst, m * n);

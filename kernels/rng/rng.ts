@@ -87,7 +87,7 @@ export function makeGaussianFill(ctx: GpuContext, label: string, args: GaussianF
   checkU32(`${label}: n`, args.n);
   checkU32(`${label}: indexOffset`, indexOffset);
   if (indexOffset + args.n > 2 ** 32) {
-    throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} passes the last u32 index 2^32 − 1`);
+    throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} exceeds the last u32 index 2^32 − 1`);
   }
   if (args.n * 4 > args.out.size) {
     throw new Error(`${label}: out is too small: ${args.out.size / 4} floats for n = ${args.n}`);
