@@ -15,10 +15,13 @@ const CATEGORY_COLORS: Record<MemoryCategory, string> = {
   staging: '#9c9c9c',
 };
 
+/** Points drawn per category. Memory changes in steps, so fewer points than the loss chart suffice. */
+const MAX_DRAWN_MEMORY_POINTS = 500;
+
 type MemoryRow = { step: number } & Partial<Record<MemoryCategory, number>>;
 
 function memoryRows(points: readonly MemoryPoint[], categories: readonly MemoryCategory[]): MemoryRow[] {
-  return downsample(points).map((point) => {
+  return downsample(points, MAX_DRAWN_MEMORY_POINTS).map((point) => {
     const row: MemoryRow = { step: point.step };
     for (const category of categories) row[category] = bytesToMiB(point.bytes[category]);
     return row;
