@@ -127,6 +127,39 @@ describe('playground page', () => {
     await page.close();
   });
 
+  it('stops a run and starts another', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await page.goto(server.url);
+    await expectWebGpuAvailable(page, diagnostics);
+
+    await page.getByTestId('optimizer-mezo').check({ force: true });
+    await fillSettings(page, { batchSize: '2', sequenceLength: '32', steps: '1000', evalEvery: '0', sampleTokens: '0' });
+    await page.getByTestId('run-button').click();
+    await page.waitForFunction(() => (window.__playground?.steps ?? 0) >= 1 || window.__playground?.phase === 'finished', undefined, {
+      timeout: RUN_TIMEOUT_MS,
+      polling: 250,
+    });
+    expect((await summary(page)).errors, `run errors${diagnostics()}`).toEqual([]);
+    await expectEnabled(page.getByTestId('stop-button'), true);
+    await page.getByTestId('stop-button').click();
+    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: 120_000, polling: 250 });
+    const stopped = await summary(page);
+    expect(finishReason(stopped)).toBe('stopped');
+    expect(stopped.steps).toBeLessThan(1000);
+    expect(await page.getByTestId('status').getAttribute('data-finish-reason')).toBe('stopped');
+
+    // The second run reuses the worker and its GPU device.
+    await fillSettings(page, { steps: '2' });
+    await page.getByTestId('run-button').click();
+    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 250 });
+    const second = await summary(page);
+    expect(second.errors, `run errors${diagnostics()}`).toEqual([]);
+    expect(finishReason(second)).toBe('completed');
+    expect(second.steps).toBe(2);
+    await page.close();
+  });
+
   it('reports malformed JSONL by file and line', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const diagnostics = collectDiagnostics(page);
