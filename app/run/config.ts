@@ -116,14 +116,7 @@ function describeError(error: ErrorObject, value: unknown): string {
  * field and its value. Fields of an optimizer other than the chosen one are reported by name.
  */
 export function validateRunConfig(value: unknown): string[] {
-  if (validateSchema(value)) {
-    const config = value as unknown as RunConfig;
-    const problems: string[] = [];
-    if (config.evalEvery > config.steps) {
-      problems.push(`evalEvery (${config.evalEvery}) is larger than steps (${config.steps}): no evaluation would run; set it to at most ${config.steps} or 0`);
-    }
-    return problems;
-  }
+  if (validateSchema(value)) return [];
   const errors = validateSchema.errors ?? [];
   // oneOf errors repeat every branch; keep the branch whose discriminator matches when possible.
   const optimizerName = (value as { optimizer?: { name?: unknown } } | null)?.optimizer?.name;

@@ -2,6 +2,7 @@
  * Resolves a RunRequest's model and dataset to their raw contents. The browser worker reads
  * embedded files with fetch, the CLI from disk; both pass a `readFile` for paths under public/.
  */
+import { parseTextDataset, splitTrainEval } from '../data/text-dataset';
 import { EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID } from './config';
 import type { DatasetFile, ModelFiles, RunConfig } from './types';
 
@@ -17,3 +18,56 @@ export type ReadPublicFile = (relativePath: string) => Promise<ArrayBuffer>;
 
 export const EMBEDDED_MODEL_DIR = `models/${EMBEDDED_MODEL_ID}/`;
 export const EMBEDDED_DATASET_DIR = `datasets/${EMBEDDED_DATASET_ID}/`;
+
+/** Fraction of an uploaded dataset held out for evaluation. */
+export const UPLOAD_EVAL_FRACTION = 0.1;
+
+const decoder = new TextDecoder();
+
+/**
+ * Reads the model and dataset a config names. Uploaded files come in `uploads`; embedded ones are
+ * read with `readFile`. Errors name the file and what to do.
+ */
+export async function resolveResources(
+  config: RunConfig,
+  uploads: { model?: ModelFiles; dataset?: DatasetFile },
+  readFile: ReadPublicFile,
+): Promise<RunResources> {
+  const model = uploads.model ?? (await readEmbeddedModel(config, readFile));
+
+  let train: string[];
+  let evalTexts: string[];
+  let datasetName: string;
+  if (config.dataset.kind === 'embedded') {
+    if (config.dataset.id !== EMBEDDED_DATASET_ID) {
+      throw new Error(`Unknown embedded dataset "${config.dataset.id}". The embedded dataset is "${EMBEDDED_DATASET_ID}".`);
+    }
+    const read = async (file: string) => decoder.decode(await readFile(EMBEDDED_DATASET_DIR + file));
+    train = [await read('train.txt')];
+    evalTexts = [await read('eval.txt')];
+    datasetName = EMBEDDED_DATASET_ID;
+  } else {
+    if (!uploads.dataset) throw new Error(`The dataset file "${config.dataset.name}" was not provided. Pick the file again.`);
+    const { texts } = parseTextDataset(uploads.dataset.name, uploads.dataset.text);
+    const split = splitTrainEval(texts, UPLOAD_EVAL_FRACTION, config.seed);
+    train = split.train;
+    evalTexts = split.eval;
+    datasetName = uploads.dataset.name;
+  }
+  return { model, train, eval: evalTexts, datasetName };
+}
+
+async function readEmbeddedModel(config: RunConfig, readFile: ReadPublicFile): Promise<ModelFiles> {
+  if (config.model.kind !== 'embedded') {
+    throw new Error(`The model files for "${config.model.name}" were not provided. Pick config.json, model.safetensors and tokenizer.json again.`);
+  }
+  if (config.model.id !== EMBEDDED_MODEL_ID) {
+    throw new Error(`Unknown embedded model "${config.model.id}". The embedded model is "${EMBEDDED_MODEL_ID}".`);
+  }
+  const [json, safetensors, tokenizer] = await Promise.all([
+    readFile(EMBEDDED_MODEL_DIR + 'config.json'),
+    readFile(EMBEDDED_MODEL_DIR + 'model.safetensors'),
+    readFile(EMBEDDED_MODEL_DIR + 'tokenizer.json'),
+  ]);
+  return { name: EMBEDDED_MODEL_ID, config: decoder.decode(json), safetensors, tokenizer: decoder.decode(tokenizer) };
+}

@@ -1,0 +1,269 @@
+/**
+ * GPT-2 on the GPU: parameters in pooled buffers and prepared forward plans.
+ *
+ * Shapes: B batch, T time, C channels, V vocabulary, P positions, NH heads.
+ * Weights use Hugging Face's layout: Conv1D weights are (in × out), the LM head is tied to wte (V×C).
+ * A forward plan is built once per (B, T, parameter view) and re-encoded every step; the perturbed
+ * plans of the zeroth-order optimizers read parameters through a view that first materialises
+ * `θ + c·Z` into a small scratch slot, so the master weights are only ever written by the update.
+ */
+import type { GpuContext } from '../../kernels/gpu/context';
+import type { Dispatch } from '../../kernels/gpu/dispatch';
+import { makeAdd } from '../../kernels/add/add';
+import { makeAttention } from '../../kernels/attention/attention';
+import { makeCrossEntropy, makeMaskedMean } from '../../kernels/crossentropy/crossentropy';
+import { makeEmbedding } from '../../kernels/embedding/embedding';
+import { makeGelu } from '../../kernels/gelu/gelu';
+import { makeLayerNorm } from '../../kernels/layernorm/layernorm';
+import { makeMatmul } from '../../kernels/matmul/matmul';
+import type { Gpt2Config } from './gpt2-config';
+
+/** One trainable tensor. 2-D tensors are m×n row-major; 1-D tensors have m = 1. */
+export interface Parameter {
+  /** Index in `Gpt2Model.parameters`, also the tensor's random stream id. */
+  index: number;
+  /** Unprefixed Hugging Face name, e.g. `h.0.attn.c_attn.weight`. */
+  name: string;
+  shape: number[];
+  numel: number;
+  /** Rows and columns of the 2-D view (1-D tensors: 1 × numel). */
+  rows: number;
+  cols: number;
+  /** Biases and LayerNorm parameters are excluded from weight decay. */
+  decay: boolean;
+  buffer: GPUBuffer;
+}
+
+/** Scratch slots a perturbed view may write into; one forward op uses at most two at once. */
+export type ScratchSlot = 'matrix' | 'matrix2' | 'vector' | 'vector2';
+
+/**
+ * Returns the buffer an op should read for `param`, and the dispatches that fill it first.
+ * The plain view returns the master weights and no dispatches.
+ */
+export type ParameterView = (param: Parameter, slot: ScratchSlot) => { buffer: GPUBuffer; dispatches: Dispatch[] };
+
+export const plainView: ParameterView = (param) => ({ buffer: param.buffer, dispatches: [] });
+
+/** Activation buffers of one (B, T) shape, shared by every plan of that shape. */
+export interface Activations {
+  B: number;
+  T: number;
+  tokens: GPUBuffer; // (B·T) u32
+  targets: GPUBuffer; // (B·T) u32
+  mask: GPUBuffer; // (B·T) f32
+  residualA: GPUBuffer; // (B·T)×C
+  residualB: GPUBuffer; // (B·T)×C
+  normed: GPUBuffer; // (B·T)×C
+  qkv: GPUBuffer; // (B·T)×3C
+  attention: GPUBuffer; // (B·T)×C
+  projected: GPUBuffer; // (B·T)×C
+  hidden: GPUBuffer; // (B·T)×4C
+  logits: GPUBuffer; // (B·T)×V
+  losses: GPUBuffer; // (B·T)
+  /** Mean masked loss of the last forward, one f32. */
+  loss: GPUBuffer;
+  buffers: GPUBuffer[];
+}
+
+export interface ForwardPlan {
+  activations: Activations;
+  dispatches: Dispatch[];
+}
+
+const LAYER_TENSORS = [
+  ['ln_1.weight', 'C'],
+  ['ln_1.bias', 'C'],
+  ['attn.c_attn.weight', 'C,3C'],
+  ['attn.c_attn.bias', '3C'],
+  ['attn.c_proj.weight', 'C,C'],
+  ['attn.c_proj.bias', 'C'],
+  ['ln_2.weight', 'C'],
+  ['ln_2.bias', 'C'],
+  ['mlp.c_fc.weight', 'C,4C'],
+  ['mlp.c_fc.bias', '4C'],
+  ['mlp.c_proj.weight', '4C,C'],
+  ['mlp.c_proj.bias', 'C'],
+] as const;
+
+/** Lists every GPT-2 tensor name with its shape, in the order the model stores them. */
+export function gpt2TensorShapes(config: Gpt2Config): Array<[string, number[]]> {
+  const C = config.nEmbd;
+  const dims: Record<string, number> = { C, '3C': 3 * C, '4C': 4 * C };
+  const shapes: Array<[string, number[]]> = [
+    ['wte.weight', [config.vocabSize, C]],
+    ['wpe.weight', [config.nPositions, C]],
+  ];
+  for (let layer = 0; layer < config.nLayer; layer++) {
+    for (const [suffix, shape] of LAYER_TENSORS) {
+      shapes.push([`h.${layer}.${suffix}`, shape.split(',').map((dim) => dims[dim])]);
+    }
+  }
+  shapes.push(['ln_f.weight', [C]], ['ln_f.bias', [C]]);
+  return shapes;
+}
+
+export class Gpt2Model {
+  readonly parameters: Parameter[] = [];
+  private readonly byName = new Map<string, Parameter>();
+
+  constructor(
+    readonly ctx: GpuContext,
+    readonly config: Gpt2Config,
+    weights: Map<string, Float32Array>,
+  ) {
+    for (const [name, shape] of gpt2TensorShapes(config)) {
+      const data = weights.get(name);
+      if (!data) throw new Error(`GPT-2 weights: tensor "${name}" is missing.`);
+      const numel = shape.reduce((a, b) => a * b, 1);
+      if (data.length !== numel) {
+        throw new Error(`GPT-2 weights: tensor "${name}" has ${data.length} values, expected ${numel} for shape [${shape.join(', ')}].`);
+      }
+      const param: Parameter = {
+        index: this.parameters.length,
+        name,
+        shape,
+        numel,
+        rows: shape.length === 2 ? shape[0] : 1,
+        cols: shape.length === 2 ? shape[1] : shape[0],
+        decay: shape.length === 2,
+        buffer: ctx.pool.storageFrom(name, 'weights', data),
+      };
+      this.parameters.push(param);
+      this.byName.set(name, param);
+    }
+  }
+
+  get parameterCount(): number {
+    return this.parameters.reduce((sum, param) => sum + param.numel, 0);
+  }
+
+  param(name: string): Parameter {
+    const param = this.byName.get(name);
+    if (!param) throw new Error(`GPT-2: no parameter named "${name}".`);
+    return param;
+  }
+
+  /** Element counts each scratch slot needs: `buildForward` reads wpe through matrix2, every other matrix through matrix. */
+  scratchSizes(): Record<ScratchSlot, number> {
+    let matrix = 0;
+    let vector = 0;
+    for (const param of this.parameters) {
+      if (param.shape.length === 2) matrix = Math.max(matrix, param.numel);
+      else vector = Math.max(vector, param.numel);
+    }
+    return { matrix, matrix2: this.param('wpe.weight').numel, vector, vector2: vector };
+  }
+
+  /** Creates activation buffers for batches of B sequences of T tokens. */
+  createActivations(B: number, T: number, label = 'activations'): Activations {
+    const { nEmbd: C, vocabSize: V, nPositions: P } = this.config;
+    if (T > P) throw new Error(`Sequence length ${T} exceeds the model's context of ${P} tokens. Use a sequence length of at most ${P}.`);
+    const N = B * T;
+    const pool = this.ctx.pool;
+    const make = (name: string, floats: number) => pool.storage(`${label}.${name}`, 'activations', floats * 4);
+    const activations: Omit<Activations, 'buffers'> = {
+      B,
+      T,
+      tokens: make('tokens', N),
+      targets: make('targets', N),
+      mask: make('mask', N),
+      residualA: make('residualA', N * C),
+      residualB: make('residualB', N * C),
+      normed: make('normed', N * C),
+      qkv: make('qkv', N * 3 * C),
+      attention: make('attention', N * C),
+      projected: make('projected', N * C),
+      hidden: make('hidden', N * 4 * C),
+      logits: make('logits', N * V),
+      losses: make('losses', N),
+      loss: make('loss', 1),
+    };
+    const buffers = Object.values(activations).filter((value): value is GPUBuffer => typeof value === 'object');
+    return { ...activations, buffers };
+  }
+
+  releaseActivations(activations: Activations): void {
+    for (const buffer of activations.buffers) this.ctx.pool.release(buffer);
+  }
+
+  /**
+   * Builds the forward pass over `activations`: embedding, pre-LN blocks, final LayerNorm, tied
+   * head, per-token cross-entropy and the masked mean into `activations.loss`.
+   */
+  buildForward(activations: Activations, view: ParameterView, label = 'forward'): ForwardPlan {
+    const ctx = this.ctx;
+    const { nEmbd: C, vocabSize: V, nHead: NH, nLayer, layerNormEpsilon: eps } = this.config;
+    const { B, T } = activations;
+    const N = B * T;
+    const a = activations;
+    const dispatches: Dispatch[] = [];
+    const use = (name: string, slot: ScratchSlot): GPUBuffer => {
+      const viewed = view(this.param(name), slot);
+      dispatches.push(...viewed.dispatches);
+      return viewed.buffer;
+    };
+
+    // 1. Token plus position embedding into residualA.
+    const wte = use('wte.weight', 'matrix');
+    const wpe = use('wpe.weight', 'matrix2');
+    dispatches.push(makeEmbedding(ctx, `${label} embedding`, { tokens: a.tokens, wte, wpe, out: a.residualA, B, T, C, V }));
+
+    // 2. Transformer blocks; the residual stream alternates A → B → A within a block.
+    for (let layer = 0; layer < nLayer; layer++) {
+      const p = `h.${layer}.`;
+      const tag = `${label} h${layer}`;
+      const layerNorm = (prefix: string, x: GPUBuffer) => {
+        const gamma = use(`${p}${prefix}.weight`, 'vector');
+        const beta = use(`${p}${prefix}.bias`, 'vector2');
+        dispatches.push(makeLayerNorm(ctx, `${tag} ${prefix}`, { x, gamma, beta, out: a.normed, N, C, eps }));
+      };
+      const linear = (prefix: string, x: GPUBuffer, out: GPUBuffer, K: number, M: number) => {
+        const weight = use(`${p}${prefix}.weight`, 'matrix');
+        const bias = use(`${p}${prefix}.bias`, 'vector');
+        dispatches.push(makeMatmul(ctx, `${tag} ${prefix}`, { a: x, b: weight, bias, out, M: N, K, N: M, transposeB: false }));
+      };
+
+      layerNorm('ln_1', a.residualA);
+      linear('attn.c_attn', a.normed, a.qkv, C, 3 * C);
+      dispatches.push(...makeAttention(ctx, `${tag} attention`, { qkv: a.qkv, out: a.attention, B, T, C, NH }));
+      linear('attn.c_proj', a.attention, a.projected, C, C);
+      dispatches.push(makeAdd(ctx, `${tag} residual 1`, { a: a.residualA, b: a.projected, out: a.residualB, n: N * C }));
+
+      layerNorm('ln_2', a.residualB);
+      linear('mlp.c_fc', a.normed, a.hidden, C, 4 * C);
+      dispatches.push(makeGelu(ctx, `${tag} gelu`, { x: a.hidden, out: a.hidden, n: N * 4 * C }));
+      linear('mlp.c_proj', a.hidden, a.projected, 4 * C, C);
+      dispatches.push(makeAdd(ctx, `${tag} residual 2`, { a: a.residualB, b: a.projected, out: a.residualA, n: N * C }));
+    }
+
+    // 3. Final LayerNorm and the head tied to wte (logits = x · wteᵀ).
+    const gamma = use('ln_f.weight', 'vector');
+    const beta = use('ln_f.bias', 'vector2');
+    dispatches.push(makeLayerNorm(ctx, `${label} ln_f`, { x: a.residualA, gamma, beta, out: a.normed, N, C, eps }));
+    const head = use('wte.weight', 'matrix');
+    dispatches.push(makeMatmul(ctx, `${label} lm_head`, { a: a.normed, b: head, out: a.logits, M: N, K: C, N: V, transposeB: true }));
+
+    // 4. Loss: per-token cross-entropy, then the mean over unmasked tokens.
+    dispatches.push(makeCrossEntropy(ctx, `${label} cross-entropy`, { logits: a.logits, targets: a.targets, mask: a.mask, losses: a.losses, N, V }));
+    dispatches.push(makeMaskedMean(ctx, `${label} mean loss`, { values: a.losses, mask: a.mask, out: a.loss, outIndex: 0, N }));
+
+    return { activations, dispatches };
+  }
+
+  /** Writes one batch (token ids, next-token targets, mask) into the plan's input buffers. */
+  writeBatch(activations: Activations, batch: { inputs: Uint32Array; targets: Uint32Array; mask: Float32Array }): void {
+    const queue = this.ctx.device.queue;
+    const N = activations.B * activations.T;
+    if (batch.inputs.length !== N || batch.targets.length !== N || batch.mask.length !== N) {
+      throw new Error(`Batch size mismatch: expected ${N} tokens (B=${activations.B}, T=${activations.T}), got ${batch.inputs.length}.`);
+    }
+    queue.writeBuffer(activations.tokens, 0, batch.inputs as Uint32Array<ArrayBuffer>);
+    queue.writeBuffer(activations.targets, 0, batch.targets as Uint32Array<ArrayBuffer>);
+    queue.writeBuffer(activations.mask, 0, batch.mask as Float32Array<ArrayBuffer>);
+  }
+
+  release(): void {
+    for (const param of this.parameters) this.ctx.pool.release(param.buffer);
+  }
+}

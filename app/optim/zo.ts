@@ -1,0 +1,123 @@
+/**
+ * Shared machinery of the two-sided zeroth-order optimizers (MeZO, SubZero).
+ *
+ * One step, with step seed s and direction Z(s) per tensor:
+ *   L+ = L(θ + εZ),  L− = L(θ − εZ)        two forwards through a perturbed view (θ is not written)
+ *   g  = (L+ − L−) / (2ε)                 the projected gradient, a scalar read back to the CPU
+ *   θ ← (1 − ηλ)·θ − η·g·Z                regenerated from s; λ only for 2-D weights
+ * The perturbed view materialises θ + c·Z into a scratch slot just before the op that reads it, so
+ * the fp32 master weights see exactly one rounding per step (the update) and never drift.
+ */
+import type { GpuContext } from '../../kernels/gpu/context';
+import type { Dispatch } from '../../kernels/gpu/dispatch';
+import { makePerturbFull, makeStepParams, writeStepParams } from '../../kernels/perturb/perturb';
+import { philox4x32 } from '../../kernels/rng/rng.ref';
+import type { Gpt2Model, Parameter, ParameterView, ScratchSlot } from '../model/gpt2';
+import type { OptimizerConfig } from '../run/types';
+
+/** Key words that separate the generator's uses of one run seed. */
+const STEP_SEED_KEY = 0x5eed0001;
+const SUBSPACE_SEED_KEY = 0x5eed0002;
+
+/** Derives the seed of step `step` from the run seed (Philox as a hash, so nearby steps are unrelated). */
+export function stepSeed(runSeed: number, step: number): number {
+  return philox4x32([step >>> 0, 0, 0, 0], [runSeed >>> 0, STEP_SEED_KEY])[0];
+}
+
+/** Derives the seed of the `refresh`-th subspace draw. */
+export function subspaceSeed(runSeed: number, refresh: number): number {
+  return philox4x32([refresh >>> 0, 0, 0, 0], [runSeed >>> 0, SUBSPACE_SEED_KEY])[0];
+}
+
+export type Pass = 'plus' | 'minus' | 'update';
+
+export interface ZerothOrderOptimizer {
+  readonly config: OptimizerConfig;
+  /** View used by the perturbed forward: reads θ + c·Z with c set by `setPass`. */
+  readonly perturbedView: ParameterView;
+  /** Dispatches that must run once per step before the first perturbed forward. */
+  prepareDispatches(step: number): Dispatch[];
+  /** Dispatches of the in-place update θ ← keep·θ + c·Z. */
+  readonly updateDispatches: Dispatch[];
+  /** Writes the shared step uniform for `pass`; `projectedGrad` is needed for the update only. */
+  setPass(pass: Pass, step: number, projectedGrad?: number): void;
+  /** Frees the optimizer's buffers (scratch slots, subspace bases, uniforms). */
+  release(): void;
+}
+
+/** Validates the hyperparameters shared by MeZO and SubZero, naming the offending value. */
+export function validateZerothOrderConfig(config: OptimizerConfig): void {
+  const check = (name: string, value: number, ok: boolean, expected: string) => {
+    if (!ok) throw new Error(`${config.name}: ${name} must be ${expected} (got ${value}).`);
+  };
+  check('learningRate', config.learningRate, Number.isFinite(config.learningRate) && config.learningRate > 0, 'a positive number');
+  check('perturbationScale', config.perturbationScale, Number.isFinite(config.perturbationScale) && config.perturbationScale > 0, 'a positive number');
+  check('weightDecay', config.weightDecay, Number.isFinite(config.weightDecay) && config.weightDecay >= 0, 'zero or positive');
+}
+
+/**
+ * Base class: full-rank Gaussian directions for every tensor. SubZero overrides the direction of
+ * 2-D tensors through `perturbDispatch`.
+ */
+export class ZerothOrderBase implements ZerothOrderOptimizer {
+  readonly perturbedView: ParameterView;
+  readonly updateDispatches: Dispatch[];
+  protected readonly stepParams: GPUBuffer;
+  protected readonly owned: GPUBuffer[] = [];
+  private readonly scratch = new Map<ScratchSlot, GPUBuffer>();
+
+  constructor(
+    protected readonly ctx: GpuContext,
+    protected readonly model: Gpt2Model,
+    readonly config: OptimizerConfig,
+    protected readonly runSeed: number,
+  ) {
+    validateZerothOrderConfig(config);
+    this.stepParams = makeStepParams(ctx, `${config.name} step params`);
+    this.owned.push(this.stepParams);
+
+    const sizes = model.scratchSizes();
+    for (const slot of Object.keys(sizes) as ScratchSlot[]) {
+      const buffer = ctx.pool.storage(`${config.name} scratch ${slot}`, 'perturbation', sizes[slot] * 4);
+      this.scratch.set(slot, buffer);
+      this.owned.push(buffer);
+    }
+
+    this.perturbedView = (param, slot) => {
+      const dst = this.scratch.get(slot);
+      if (!dst) throw new Error(`${config.name}: unknown scratch slot "${slot}".`);
+      return { buffer: dst, dispatches: [this.perturbDispatch(param, param.buffer, dst, false)] };
+    };
+    this.updateDispatches = [];
+  }
+
+  /** Must be called by subclasses at the end of their constructor, once their own state exists. */
+  protected finishSetup(): void {
+    for (const param of this.model.parameters) {
+      this.updateDispatches.push(this.perturbDispatch(param, param.buffer, param.buffer, param.decay));
+    }
+  }
+
+  /** Builds `dst = keep·src + c·Z(param)`; the full-rank form draws z ~ N(0, I) element-wise. */
+  protected perturbDispatch(param: Parameter, src: GPUBuffer, dst: GPUBuffer, applyDecay: boolean): Dispatch {
+    const label = `${this.config.name} ${src === dst ? 'update' : 'perturb'} ${param.name}`;
+    return makePerturbFull(this.ctx, label, { src, dst, n: param.numel, stream: param.index, applyDecay, step: this.stepParams });
+  }
+
+  prepareDispatches(_step: number): Dispatch[] {
+    return [];
+  }
+
+  setPass(pass: Pass, step: number, projectedGrad = 0): void {
+    const seed = stepSeed(this.runSeed, step);
+    const { learningRate, perturbationScale, weightDecay } = this.config;
+    if (pass === 'plus') writeStepParams(this.ctx, this.stepParams, { seed, c: perturbationScale, keep: 1 });
+    else if (pass === 'minus') writeStepParams(this.ctx, this.stepParams, { seed, c: -perturbationScale, keep: 1 });
+    else writeStepParams(this.ctx, this.stepParams, { seed, c: -learningRate * projectedGrad, keep: 1 - learningRate * weightDecay });
+  }
+
+  release(): void {
+    for (const buffer of this.owned) this.ctx.pool.release(buffer);
+    this.owned.length = 0;
+  }
+}

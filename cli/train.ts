@@ -1,0 +1,122 @@
+/**
+ * `npm run train`: fine-tunes a GPT-2 in Node on Dawn and writes one JSON object per step:
+ * { step, loss, evalLoss?, elapsedMs, memoryBytes }. Progress goes to stderr.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { acquireNodeContext } from '../kernels/gpu/device-node';
+import { runTraining } from '../app/run/loop';
+import type { RunEvent } from '../app/run/types';
+import { parseTrainArgs, TRAIN_USAGE } from './args';
+import { readNodeResources } from './resources';
+
+interface Line {
+  step: number;
+  loss?: number;
+  projectedGrad?: number;
+  evalLoss?: number;
+  elapsedMs: number;
+  memoryBytes?: Record<string, number>;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseTrainArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${TRAIN_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+
+  const { config } = args;
+  let resources;
+  try {
+    resources = await readNodeResources(config, args.modelDir, args.datasetFile);
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  let ctx;
+  try {
+    ctx = await acquireNodeContext();
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  const out: WriteStream | NodeJS.WriteStream = args.out ? createWriteStream(args.out) : process.stdout;
+  let pending: Line | null = null;
+  let failed = false;
+  let lastMemory: Record<string, number> = {};
+  const flush = () => {
+    if (pending) out.write(JSON.stringify(pending) + '\n');
+    pending = null;
+  };
+  const progress = (text: string) => process.stderr.write(text + '\n');
+
+  const emit = (event: RunEvent) => {
+    switch (event.type) {
+      case 'started':
+        lastMemory = event.memoryBytes;
+        progress(
+          `${config.optimizer.name} on ${event.adapter}: ${event.parameterCount.toLocaleString('en-US')} parameters, ` +
+            `${event.trainTokens.toLocaleString('en-US')} train and ${event.evalTokens.toLocaleString('en-US')} eval tokens`,
+        );
+        break;
+      case 'step':
+        flush();
+        lastMemory = event.memoryBytes;
+        pending = { step: event.step, loss: event.loss, projectedGrad: event.projectedGrad, elapsedMs: Math.round(event.elapsedMs * 10) / 10, memoryBytes: event.memoryBytes };
+        if (event.step % 10 === 0 || event.step === config.steps) {
+          const perStep = event.elapsedMs / event.step;
+          progress(`step ${event.step}/${config.steps}  loss ${event.loss.toFixed(4)}  ${perStep.toFixed(1)} ms/step`);
+        }
+        break;
+      case 'eval':
+        if (pending && pending.step === event.step) pending.evalLoss = event.evalLoss;
+        else {
+          flush();
+          pending = { step: event.step, evalLoss: event.evalLoss, elapsedMs: event.elapsedMs, memoryBytes: lastMemory };
+        }
+        progress(`step ${event.step}/${config.steps}  eval loss ${event.evalLoss.toFixed(4)}`);
+        break;
+      case 'sample':
+        progress(`sample ${event.when} fine-tuning: ${JSON.stringify(event.prompt + event.text)}`);
+        break;
+      case 'log':
+        progress(`${event.level}: ${event.message}`);
+        break;
+      case 'error':
+        failed = true;
+        progress(`error: ${event.message}`);
+        break;
+      case 'finished':
+        flush();
+        progress(`finished (${event.reason}) after ${event.step} steps, ${(event.elapsedMs / 1000).toFixed(1)} s of training`);
+        break;
+    }
+  };
+
+  const control = { stopRequested: false };
+  process.once('SIGINT', () => {
+    progress('stopping after this step (Ctrl-C again to abort)');
+    control.stopRequested = true;
+  });
+  await runTraining(ctx, config, resources, emit, control);
+  flush();
+  if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+  ctx.device.destroy();
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`error: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,135 @@
+/**
+ * Zeroth-order steps on the GPU against CPU replays: each update equals θ − η·g·Z within the
+ * rounding of that one update (no drift from perturbing), runs replay bit for bit from the seed,
+ * and the perturbed losses are the losses of θ ± εZ.
+ */
+import { describe, expect, it } from 'vitest';
+import { readF32 } from '../../kernels/gpu/dispatch';
+import type { GpuContext } from '../../kernels/gpu/context';
+import { perturbFullRef, perturbLowRankRef } from '../../kernels/perturb/perturb.ref';
+import { DEFAULT_CONFIG } from '../../app/run/config';
+import { TrainingSession } from '../../app/run/loop';
+import type { RunConfig, OptimizerConfig } from '../../app/run/types';
+import { stepSeed } from '../../app/optim/zo';
+import type { Subzero } from '../../app/optim/subzero';
+import { gpt2ForwardRef } from '../../app/model/gpt2.ref';
+import { gpu } from '../helpers/gpu';
+import { tinyModel, TINY_TEXT } from '../helpers/tiny-gpt2';
+
+function runConfig(optimizer: OptimizerConfig, seed = 3): RunConfig {
+  return { ...DEFAULT_CONFIG, optimizer, batchSize: 2, sequenceLength: 8, steps: 20, seed, evalEvery: 0, evalBatches: 1, sampleTokens: 0 };
+}
+
+function session(ctx: GpuContext, optimizer: OptimizerConfig, seed = 3): TrainingSession {
+  return new TrainingSession(ctx, runConfig(optimizer, seed), tinyModel(), { model: null as never, train: [TINY_TEXT], eval: [TINY_TEXT], datasetName: 'tiny' });
+}
+
+async function readWeights(ctx: GpuContext, s: TrainingSession): Promise<Float32Array[]> {
+  return Promise.all(s.model.parameters.map((param) => readF32(ctx, param.buffer, param.numel)));
+}
+
+const MEZO: OptimizerConfig = { name: 'mezo', learningRate: 1e-2, perturbationScale: 1e-2, weightDecay: 0.1 };
+const SUBZERO: OptimizerConfig = { name: 'subzero', learningRate: 1e-2, perturbationScale: 1e-2, weightDecay: 0.1, rank: 3, subspacePeriod: 4 };
+
+/** Largest |gpu − cpu| over all tensors, relative to one f32 ulp-scale step of the value. */
+function maxUpdateError(gpuValues: Float32Array[], cpuValues: Float32Array[]): number {
+  let worst = 0;
+  for (let t = 0; t < gpuValues.length; t++) {
+    for (let i = 0; i < gpuValues[t].length; i++) {
+      const error = Math.abs(gpuValues[t][i] - cpuValues[t][i]) / (Math.abs(cpuValues[t][i]) * 2 ** -23 + 1e-12);
+      worst = Math.max(worst, error);
+    }
+  }
+  return worst;
+}
+
+describe('zeroth-order step', () => {
+  it('mezo update matches CPU replay every step', async () => {
+    const ctx = await gpu();
+    const s = session(ctx, MEZO);
+    let before = await readWeights(ctx, s);
+    const initial = before.map((values) => Float64Array.from(values));
+    const expectedTotal = initial.map((values) => Float64Array.from(values));
+    for (let step = 0; step < 12; step++) {
+      const { projectedGrad } = await s.step(step);
+      const after = await readWeights(ctx, s);
+      const seed = stepSeed(3, step);
+      const c = -MEZO.learningRate * projectedGrad;
+      const keep = 1 - MEZO.learningRate * MEZO.weightDecay;
+      const expected = s.model.parameters.map((param, t) => perturbFullRef(before[t], param.numel, param.index, param.decay, { seed, c, keep }));
+      // One update is one fused multiply-add per element on either side: allow 2 ulp.
+      expect(maxUpdateError(after, expected)).toBeLessThanOrEqual(2);
+      before = after;
+    }
+    s.release();
+  });
+
+  it('subzero update matches CPU replay every step', async () => {
+    const ctx = await gpu();
+    const s = session(ctx, SUBZERO);
+    const optimizer = s.optimizer as Subzero;
+    let before = await readWeights(ctx, s);
+    for (let step = 0; step < 10; step++) {
+      const { projectedGrad } = await s.step(step);
+      const after = await readWeights(ctx, s);
+      const seed = stepSeed(3, step);
+      const c = -SUBZERO.learningRate * projectedGrad;
+      const keep = 1 - SUBZERO.learningRate * SUBZERO.weightDecay;
+      const expected: Float32Array[] = [];
+      for (const [t, param] of s.model.parameters.entries()) {
+        const subspace = optimizer.subspaceFor(param.index);
+        if (!subspace) {
+          expected.push(perturbFullRef(before[t], param.numel, param.index, param.decay, { seed, c, keep }));
+          continue;
+        }
+        const { rows: m, cols: n } = param;
+        const r = subspace.rank;
+        const [u, v, sigma] = await Promise.all([readF32(ctx, subspace.u, m * r), readF32(ctx, subspace.v, n * r), readF32(ctx, subspace.sigma, r * r)]);
+        expected.push(perturbLowRankRef(before[t], u, v, sigma, m, n, r, Math.sqrt(m * n) / r, param.decay, { seed, c, keep }));
+      }
+      // The low-rank element is a sum of r² products, accumulated in a different order on the GPU.
+      expect(maxUpdateError(after, expected)).toBeLessThanOrEqual(64);
+      before = after;
+    }
+    s.release();
+  });
+
+  it('same seed replays bit for bit', async () => {
+    const ctx = await gpu();
+    const losses: number[][] = [];
+    for (let run = 0; run < 2; run++) {
+      const s = session(ctx, SUBZERO, 11);
+      const series: number[] = [];
+      for (let step = 0; step < 6; step++) {
+        const { loss, lossMinus } = await s.step(step);
+        series.push(loss, lossMinus);
+      }
+      losses.push(series);
+      s.release();
+    }
+    expect(losses[1]).toEqual(losses[0]);
+    const other = session(ctx, SUBZERO, 12);
+    const { loss } = await other.step(0);
+    other.release();
+    expect(loss).not.toEqual(losses[0][0]);
+  });
+
+  it('perturbed losses equal CPU losses at θ ± εZ', async () => {
+    const ctx = await gpu();
+    const s = session(ctx, MEZO);
+    const loaded = s.loaded;
+    const batch = s.train.sampleBatch(0);
+    const theta = await readWeights(ctx, s);
+    const { loss, lossMinus } = await s.step(0);
+    const seed = stepSeed(3, 0);
+    for (const [sign, gpuLoss] of [[1, loss], [-1, lossMinus]] as const) {
+      const weights = new Map<string, Float32Array>();
+      for (const [t, param] of s.model.parameters.entries()) {
+        weights.set(param.name, perturbFullRef(theta[t], param.numel, param.index, false, { seed, c: sign * MEZO.perturbationScale, keep: 1 }));
+      }
+      const { meanLoss } = gpt2ForwardRef(loaded.config, weights, batch.inputs, batch.targets, batch.mask, 2, 8);
+      expect(Math.abs(gpuLoss - meanLoss)).toBeLessThan(1e-4);
+    }
+    s.release();
+  });
+});
