@@ -1,0 +1,94 @@
+/**
+ * The training CLI as a person runs it: a real short run writes JSON lines, and bad input (corrupt
+ * model, malformed dataset, no WebGPU adapter) gives a clear message and a non-zero exit code.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const MODEL_DIR = join(ROOT, 'public/models/gpt2-moby');
+
+function train(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './cli/raw-loader.mjs', 'cli/train.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const SMALL = ['--steps', '3', '--batch', '2', '--seq', '32', '--eval-every', '3', '--eval-batches', '1', '--sample-tokens', '4'];
+
+describe('train CLI', () => {
+  it('writes one JSON line per step', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
+    const out = join(dir, 'run.jsonl');
+    const { code, stderr } = train(['--optimizer', 'subzero', '--seed', '5', '--out', out, ...SMALL]);
+    expect(stderr).toContain('finished (completed) after 3 steps');
+    expect(code).toBe(0);
+
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.step)).toEqual([0, 1, 2, 3]);
+    expect(lines[0].evalLoss).toBeGreaterThan(0);
+    expect(lines[3].evalLoss).toBeGreaterThan(0);
+    for (const line of lines.slice(1)) {
+      expect(Number.isFinite(line.loss)).toBe(true);
+      expect(line.elapsedMs).toBeGreaterThan(0);
+      expect(line.memoryBytes.weights).toBeGreaterThan(0);
+      expect(line.memoryBytes.perturbation).toBeGreaterThan(0);
+    }
+  });
+
+  it('rejects a corrupt safetensors file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-model-'));
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(MODEL_DIR, 'config.json'), join(dir, 'config.json'));
+    copyFileSync(join(MODEL_DIR, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    const weights = readFileSync(join(MODEL_DIR, 'model.safetensors'));
+    writeFileSync(join(dir, 'model.safetensors'), weights.subarray(0, weights.length >> 1));
+    const { code, stderr } = train(['--model', dir, ...SMALL]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('model.safetensors');
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it('rejects a model whose config does not match its weights', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-mismatch-'));
+    const config = JSON.parse(readFileSync(join(MODEL_DIR, 'config.json'), 'utf8'));
+    config.n_layer += 1;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    copyFileSync(join(MODEL_DIR, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    copyFileSync(join(MODEL_DIR, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const { code, stderr } = train(['--model', dir, ...SMALL]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/h\.\d+\.\S+ .*(missing|not found)/i);
+  });
+
+  it('reports a malformed dataset line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-data-'));
+    const file = join(dir, 'notes.jsonl');
+    writeFileSync(file, '{"text": "fine"}\n{"text": 42}\n');
+    const { code, stderr } = train(['--dataset', file, ...SMALL]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('notes.jsonl');
+    expect(stderr).toMatch(/line 2/);
+  });
+
+  it('explains a missing WebGPU adapter', () => {
+    const { code, stderr } = train(SMALL, { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('No WebGPU adapter was found');
+    expect(stderr).toContain('VK_ICD_FILENAMES');
+  });
+
+  it('rejects an invalid hyperparameter by name', () => {
+    const { code, stderr } = train(['--lr', '-1', ...SMALL]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('optimizer.learningRate');
+    expect(stderr).toContain('-1');
+  });
+});
