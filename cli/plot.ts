@@ -1,0 +1,90 @@
+/**
+ * `npm run plot -- OUT.svg NAME=FILE.jsonl ...`: draws the eval loss (markers and lines) and the
+ * training loss (moving average over 10 steps, thin lines) of CLI runs into one SVG, for the docs.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+interface Series {
+  name: string;
+  train: Array<[number, number]>;
+  eval: Array<[number, number]>;
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+const WIDTH = 720;
+const HEIGHT = 400;
+const MARGIN = { left: 60, right: 20, top: 30, bottom: 45 };
+
+function readSeries(spec: string): Series {
+  const at = spec.indexOf('=');
+  if (at < 1) throw new Error(`Expected NAME=FILE.jsonl, got "${spec}".`);
+  const name = spec.slice(0, at);
+  const series: Series = { name, train: [], eval: [] };
+  readFileSync(spec.slice(at + 1), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .forEach((line, i) => {
+      let row: { step: number; loss?: number; evalLoss?: number };
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new Error(`${spec.slice(at + 1)} line ${i + 1}: not valid JSON.`);
+      }
+      if (typeof row.loss === 'number') series.train.push([row.step, row.loss]);
+      if (typeof row.evalLoss === 'number') series.eval.push([row.step, row.evalLoss]);
+    });
+  return series;
+}
+
+function movingAverage(points: Array<[number, number]>, window: number): Array<[number, number]> {
+  return points.map(([step], i) => {
+    const from = Math.max(0, i - window + 1);
+    const slice = points.slice(from, i + 1);
+    return [step, slice.reduce((sum, [, value]) => sum + value, 0) / slice.length];
+  });
+}
+
+function main(): void {
+  const [out, ...specs] = process.argv.slice(2);
+  if (!out || specs.length === 0) {
+    process.stderr.write('Usage: npm run plot -- OUT.svg NAME=FILE.jsonl [NAME=FILE.jsonl ...]\n');
+    process.exit(2);
+  }
+  const all = specs.map(readSeries);
+  const points = all.flatMap((series) => [...movingAverage(series.train, 10), ...series.eval]);
+  const maxStep = Math.max(...points.map(([step]) => step), 1);
+  let low = Math.min(...points.map(([, value]) => value));
+  let high = Math.max(...points.map(([, value]) => value));
+  const pad = (high - low) * 0.05 || 0.05;
+  low -= pad;
+  high += pad;
+
+  const x = (step: number) => MARGIN.left + (step / maxStep) * (WIDTH - MARGIN.left - MARGIN.right);
+  const y = (value: number) => MARGIN.top + ((high - value) / (high - low)) * (HEIGHT - MARGIN.top - MARGIN.bottom);
+  const path = (pts: Array<[number, number]>) => pts.map(([s, v], i) => `${i ? 'L' : 'M'}${x(s).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
+  ];
+  for (let k = 0; k <= 5; k++) {
+    const value = low + ((high - low) * k) / 5;
+    parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(value)}" y2="${y(value)}" stroke="#eee"/>`);
+    parts.push(`<text x="${MARGIN.left - 6}" y="${y(value) + 4}" text-anchor="end">${value.toFixed(3)}</text>`);
+    const step = Math.round((maxStep * k) / 5);
+    parts.push(`<text x="${x(step)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${step}</text>`);
+  }
+  parts.push(`<text x="${(WIDTH + MARGIN.left) / 2}" y="${HEIGHT - 8}" text-anchor="middle">step</text>`);
+  parts.push(`<text x="14" y="${HEIGHT / 2}" transform="rotate(-90 14 ${HEIGHT / 2})" text-anchor="middle">loss (nats per byte)</text>`);
+  all.forEach((series, i) => {
+    const color = COLORS[i % COLORS.length];
+    parts.push(`<path d="${path(movingAverage(series.train, 10))}" fill="none" stroke="${color}" stroke-opacity="0.45" stroke-width="1"/>`);
+    parts.push(`<path d="${path(series.eval)}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    for (const [s, v] of series.eval) parts.push(`<circle cx="${x(s)}" cy="${y(v)}" r="3" fill="${color}"/>`);
+    parts.push(`<text x="${MARGIN.left + 10}" y="${MARGIN.top - 10 + 0 * i}" dx="${i * 220}" fill="${color}">${series.name}: eval (thick), train avg (thin)</text>`);
+  });
+  parts.push('</svg>');
+  writeFileSync(out, parts.join('\n') + '\n');
+}
+
+main();
