@@ -1,0 +1,65 @@
+/**
+ * Batches of token windows for language modelling. A window of T+1 consecutive tokens gives T
+ * inputs and T next-token targets. Dimension letters: B windows per batch, T tokens per window.
+ */
+import type { SeededRng } from './rng';
+
+export interface TokenBatch {
+  /** (B, T) input token ids. */
+  inputs: Uint32Array;
+  /** (B, T) next-token ids: targets[b, t] = tokens[start_b + t + 1]. */
+  targets: Uint32Array;
+  /** (B, T) 1 where the position counts in the loss, 0 for padding rows. */
+  mask: Float32Array;
+}
+
+function checkShape(tokens: Uint32Array, B: number, T: number, caller: string): void {
+  if (!Number.isInteger(B) || !Number.isInteger(T) || B < 1 || T < 1) {
+    throw new Error(`${caller}: B and T must be positive integers, got B=${B}, T=${T}.`);
+  }
+  if (tokens.length < T + 1) {
+    throw new Error(`${caller}: the text has ${tokens.length} tokens, fewer than one window of T+1 = ${T + 1}. Use a longer text or a shorter sequence length.`);
+  }
+}
+
+function copyWindow(batch: TokenBatch, row: number, tokens: Uint32Array, start: number, T: number): void {
+  batch.inputs.set(tokens.subarray(start, start + T), row * T);
+  batch.targets.set(tokens.subarray(start + 1, start + T + 1), row * T);
+  batch.mask.fill(1, row * T, (row + 1) * T);
+}
+
+/** Samples B windows at uniformly random starts in [0, tokens.length − T − 1], drawn from `rng`. */
+export function sampleBatch(tokens: Uint32Array, B: number, T: number, rng: SeededRng): TokenBatch {
+  checkShape(tokens, B, T, 'sampleBatch');
+  const batch: TokenBatch = { inputs: new Uint32Array(B * T), targets: new Uint32Array(B * T), mask: new Float32Array(B * T) };
+  const startCount = tokens.length - T;
+  for (let row = 0; row < B; row++) {
+    copyWindow(batch, row, tokens, rng.nextInt(startCount), T);
+  }
+  return batch;
+}
+
+/**
+ * Returns up to `count` batches of fixed windows starting at 0, T, 2T, … so that the inputs do not
+ * overlap; this is also how scripts/pretrain_gpt2.py measures held-out loss. When the text runs
+ * out, the last batch is padded with mask-0 rows and no further batches are returned.
+ */
+export function evalBatches(tokens: Uint32Array, B: number, T: number, count: number): TokenBatch[] {
+  checkShape(tokens, B, T, 'evalBatches');
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`evalBatches: count must be a positive integer, got ${count}.`);
+  }
+  const windowCount = Math.floor((tokens.length - 1) / T);
+  const batchCount = Math.min(count, Math.ceil(windowCount / B));
+
+  const batches: TokenBatch[] = [];
+  for (let index = 0; index < batchCount; index++) {
+    const batch: TokenBatch = { inputs: new Uint32Array(B * T), targets: new Uint32Array(B * T), mask: new Float32Array(B * T) };
+    for (let row = 0; row < B; row++) {
+      const window = index * B + row;
+      if (window < windowCount) copyWindow(batch, row, tokens, window * T, T);
+    }
+    batches.push(batch);
+  }
+  return batches;
+}
