@@ -1,7 +1,7 @@
 /**
  * The embedded fine-tuning dataset: State of the Union addresses from 1950 on (public domain),
- * written by scripts/export_texts.mjs. Paths are relative to the site root (public/ in the
- * repository); the caller reads them with fetch in the browser or from disk in Node.
+ * written by scripts/export_texts.mjs. Paths are relative to the site root, which is public/ in
+ * the repository. The caller reads them with fetch in the browser or from disk in Node.
  */
 export const EMBEDDED_DATASET_ID = 'sotu';
 export const EMBEDDED_DATASET_DIR = 'datasets/sotu/';

@@ -127,7 +127,7 @@ function preview(text: string): string {
 /**
  * Splits texts into train and eval sets, deterministically for a given seed.
  * - Several texts: a seeded shuffle picks round(n · evalFraction) texts (at least 1, at most n − 1)
- *   for eval; both sets keep the original order.
+ *   for eval, and both sets keep the original order.
  * - One text: the last evalFraction of its characters go to eval, cut at the paragraph break
  *   ("\n\n") nearest to that point, else the nearest line break, else exactly at that point.
  */

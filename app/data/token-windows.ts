@@ -41,7 +41,7 @@ export function sampleBatch(tokens: Uint32Array, B: number, T: number, rng: Seed
 
 /**
  * Returns up to `count` batches of fixed windows starting at 0, T, 2T, … so that the inputs do not
- * overlap; this is also how scripts/pretrain_gpt2.py measures held-out loss. When the text runs
+ * overlap. scripts/pretrain_gpt2.py measures held-out loss on the same windows. When the text runs
  * out, the last batch is padded with mask-0 rows and no further batches are returned.
  */
 export function evalBatches(tokens: Uint32Array, B: number, T: number, count: number): TokenBatch[] {

@@ -1,9 +1,9 @@
 /**
  * CPU reference of the GPT-2 forward pass and loss: the specification that the WGSL model is
- * tested against. Plain loops over f32 arrays with f64 sums; meant for tiny inputs in tests only.
+ * tested against. It uses plain loops over f32 arrays with f64 sums, so it suits tiny test inputs only.
  *
  * Dimension letters: B batch, T time, C channels, V vocabulary, NH heads, HS head size (C / NH).
- * Weights are keyed by unprefixed Hugging Face names; Conv1D weights are stored (in, out).
+ * Weights are keyed by unprefixed Hugging Face names, and Conv1D weights are stored (in, out).
  */
 import type { Gpt2Config } from './gpt2-config';
 
@@ -20,7 +20,7 @@ type Weights = Map<string, Float32Array>;
 
 /**
  * Runs GPT-2 on B windows of T tokens and scores them against `targets`.
- * inputs, targets: (B, T) token ids; mask: (B, T) weights of each position in the mean loss.
+ * inputs and targets are (B, T) token ids. mask (B, T) weights each position in the mean loss.
  */
 export function gpt2ForwardRef(
   config: Gpt2Config,
@@ -130,7 +130,7 @@ export function attentionRef(normed: Float32Array, weight: Float32Array, bias: F
       for (let t = 0; t < T; t++) {
         const query = (b * T + t) * 3 * C + h * HS;
 
-        // Scores against positions 0..t only; the max is subtracted for a stable softmax.
+        // Causal scores cover positions 0..t only. The max is subtracted for a stable softmax.
         let max = -Infinity;
         for (let s = 0; s <= t; s++) {
           const key = (b * T + s) * 3 * C + C + h * HS;

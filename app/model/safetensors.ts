@@ -125,7 +125,7 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (mes
   if (typeof dtype !== 'string') {
     fail(`tensor "${name}": the dtype must be a string, got ${describeJson(dtype)}. ${FIX_HINT}`);
   }
-  if (!(dtype as string in BYTES_PER_ELEMENT)) {
+  if (!Object.hasOwn(BYTES_PER_ELEMENT, dtype as string)) {
     const kind = KNOWN_UNSUPPORTED_DTYPES.has(dtype as string) ? 'is not supported' : 'is not a safetensors dtype';
     fail(`tensor "${name}": dtype ${dtype} ${kind}. Supported dtypes are F32, F16 and BF16; convert the checkpoint to one of them (for example with PyTorch: tensor.float()) and save it again.`);
   }

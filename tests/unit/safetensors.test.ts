@@ -108,6 +108,11 @@ describe('parseSafetensors rejects corrupt files', () => {
       message: /tensor "a": dtype F33 is not a safetensors dtype/,
     },
     {
+      name: 'dtype named like an Object method',
+      file: () => buildFile({ a: { dtype: 'toString', shape: [2], data_offsets: [0, 8] } }, f32Bytes([1, 2])),
+      message: /tensor "a": dtype toString is not a safetensors dtype/,
+    },
+    {
       name: 'non-integer shape',
       file: () => buildFile({ a: { dtype: 'F32', shape: [2.5], data_offsets: [0, 8] } }, f32Bytes([1, 2])),
       message: /tensor "a": the shape must be an array of non-negative integers, got \[2\.5\]/,
