@@ -9,8 +9,23 @@ import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu
 import { wgslConstants } from '../gpu/pipelines';
 import source from './attention.wgsl?raw';
 
-/** Keys per block of the online softmax, also the threads per (b, h, t) workgroup. */
-const KEY_BLOCK = 64;
+/** Consecutive queries of one (b, h) per workgroup, one per invocation. */
+const QUERY_BLOCK = 64;
+
+/**
+ * Largest head size accepted. Each invocation keeps its query and output rows (HS floats each,
+ * rounded up to whole vec4s) in private arrays, so its private memory grows with HS.
+ */
+export const MAX_HEAD_SIZE = 128;
+
+/** Maximum keys per tile, the length of each invocation's private score array. */
+const MAX_TILE_KEYS = 64;
+
+/**
+ * Maximum vec4s in each of the workgroup's k and v tiles. 2 · 512 · 16 bytes = 16 KiB, which is
+ * WebGPU's default and minimum maxComputeWorkgroupStorageSize.
+ */
+const MAX_TILE_VEC4S = 512;
 
 export interface AttentionArgs {
   /** (B·T)×3C. */
@@ -37,8 +52,17 @@ export function makeAttention(ctx: GpuContext, label: string, args: AttentionArg
   }
   if (out === qkv) throw new Error(`${label}: attention out must be a separate buffer from qkv`);
   const HS = C / NH;
+  if (HS > MAX_HEAD_SIZE) {
+    throw new Error(`${label}: attention head size HS = C / NH = ${C} / ${NH} = ${HS} is above the supported maximum ${MAX_HEAD_SIZE}; use more heads so that C / NH <= ${MAX_HEAD_SIZE}`);
+  }
 
-  const pipeline = ctx.pipelines.get('attention', () => wgslConstants({ KEY_BLOCK }) + source);
+  // One pipeline per row length in vec4s, because fixed loop bounds let the compiler unroll the
+  // loops over a row. GPT-2's sizes all have HS = 64, so a model compiles one variant.
+  const HEAD_VEC4S = Math.ceil(HS / 4);
+  const TILE_KEYS = Math.min(MAX_TILE_KEYS, Math.floor(MAX_TILE_VEC4S / HEAD_VEC4S));
+  const queryBlocks = Math.ceil(T / QUERY_BLOCK);
+
+  const pipeline = ctx.pipelines.get(`attention-headvec4s${HEAD_VEC4S}`, () => wgslConstants({ QUERY_BLOCK, HEAD_VEC4S, TILE_KEYS }) + source);
   const params = makeUniform(ctx, `${label} params`, [
     ['u32', B],
     ['u32', T],
@@ -46,13 +70,14 @@ export function makeAttention(ctx: GpuContext, label: string, args: AttentionArg
     ['u32', NH],
     ['u32', HS],
     ['f32', 1 / Math.sqrt(HS)],
+    ['u32', queryBlocks],
   ]);
   return [
     {
       label,
       pipeline,
       bindGroup: makeBindGroup(ctx, pipeline, label, [qkv, out, params]),
-      workgroups: workgroupGrid(ctx, B * NH * T * KEY_BLOCK, KEY_BLOCK),
+      workgroups: workgroupGrid(ctx, B * NH * queryBlocks * QUERY_BLOCK, QUERY_BLOCK),
     },
   ];
 }

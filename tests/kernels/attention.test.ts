@@ -25,8 +25,10 @@ async function runAttention(qkv: Float32Array, B: number, T: number, C: number, 
 }
 
 describe('attention', () => {
-  // Shapes as [B, T, C, NH]. T crosses the 64-key block (63, 64, 65, 127, 128), HS ranges from 1
-  // to 128, and HS = 96 and 128 give some threads two output dimensions.
+  // Shapes as [B, T, C, NH]. T crosses the 64-query workgroup (63, 64, 65, 127, 128, 129). HS
+  // ranges from 1 to 128 and includes sizes that are not multiples of 4 (1, 3, 5, 15, 125). Key
+  // tiles hold 64 keys up to HS = 32, 21 at HS = 96 and 16 at HS = 125 and 128, so most shapes
+  // cross several tiles.
   it.each([
     [1, 1, 4, 1],
     [1, 5, 3, 3],
@@ -37,8 +39,22 @@ describe('attention', () => {
     [1, 65, 96, 1],
     [2, 127, 24, 2],
     [1, 128, 256, 2],
+    [3, 129, 30, 2],
+    [2, 40, 250, 2],
+    [1, 100, 15, 3],
   ])('matches reference for B=%i T=%i C=%i NH=%i', async (B, T, C, NH) => {
     const qkv = randomArray(B * T * 3 * C, B + T + C + NH);
+
+    const { actual, expected } = await runAttention(qkv, B, T, C, NH);
+
+    const result = compare(actual, expected, ATOL);
+    expect(result.mismatches).toEqual([]);
+  });
+
+  it('handles T=1024 with HS=128', async () => {
+    // 16 query workgroups, the last of which walks 64 tiles of 16 keys.
+    const [B, T, C, NH] = [1, 1024, 128, 1];
+    const qkv = randomArray(B * T * 3 * C, 1025);
 
     const { actual, expected } = await runAttention(qkv, B, T, C, NH);
 
@@ -58,7 +74,7 @@ describe('attention', () => {
 
   it('stays finite for large scores', async () => {
     // q and k up to 30 with HS = 16 give scores up to 30·30·HS / sqrt(HS) = 3600: exp of a raw score
-    // overflows f32, and the running max changes from block to block. v stays in [-1, 1).
+    // overflows f32, and the running max changes from tile to tile. v stays in [-1, 1).
     const [B, T, C, NH] = [1, 100, 32, 2];
     const qkv = randomArray(B * T * 3 * C, 99);
     for (let row = 0; row < B * T; row++) {
@@ -69,7 +85,7 @@ describe('attention', () => {
 
     expect(Array.from(actual).every(Number.isFinite)).toBe(true);
     // Scores of a few hundred carry an f32 rounding error of about 2^-24·Σ|q_d·k_d|·scale ≈ 5e-5,
-    // which moves the softmax weights by that relative amount. The largest error seen is 1.1e-5.
+    // which moves the softmax weights by that relative amount. The largest error seen is 1.8e-5.
     const result = compare(actual, expected, 1e-4);
     expect(result.mismatches).toEqual([]);
   });
@@ -93,5 +109,13 @@ describe('attention', () => {
     const out = ctx.pool.storage('out', 'activations', 2 * 10 * 4);
 
     expect(() => makeAttention(ctx, 'bad heads', { qkv, out, B: 1, T: 2, C: 10, NH: 3 })).toThrow(/multiple of NH = 3/);
+  });
+
+  it('rejects HS above the maximum', async () => {
+    const ctx = await gpu();
+    const qkv = ctx.pool.storage('qkv', 'activations', 2 * 3 * 258 * 4);
+    const out = ctx.pool.storage('out', 'activations', 2 * 258 * 4);
+
+    expect(() => makeAttention(ctx, 'wide heads', { qkv, out, B: 1, T: 2, C: 258, NH: 2 })).toThrow(/HS = C \/ NH = 258 \/ 2 = 129 is above the supported maximum 128/);
   });
 });
