@@ -10,7 +10,7 @@ export function ErrorBanners() {
     <div className="banners">
       {errors.map((notice) => (
         <div key={notice.id} className="banner banner-error" role="alert" data-testid="error-banner">
-          <pre className="banner-message">{notice.message}</pre>
+          <pre className="banner-message" data-testid="error-message">{notice.message}</pre>
           <button type="button" className="dismiss" onClick={() => dismissError(notice.id)} aria-label="Dismiss error" data-testid="error-dismiss">
             ×
           </button>

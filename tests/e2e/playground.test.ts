@@ -179,7 +179,7 @@ describe('playground page', () => {
 
     const banner = page.getByTestId('error-banner').first();
     await banner.waitFor({ state: 'visible', timeout: RUN_TIMEOUT_MS });
-    const bannerText = (await banner.textContent()) ?? '';
+    const bannerText = (await banner.getByTestId('error-message').textContent()) ?? '';
     expect(bannerText, diagnostics()).toContain('broken.jsonl');
     // The parser may write "line 2" or "broken.jsonl:2"; either names the line.
     expect(bannerText).toMatch(/line 2\b|broken\.jsonl:2\b/i);
