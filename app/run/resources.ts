@@ -33,8 +33,7 @@ export async function resolveResources(
   uploads: { model?: ModelFiles; dataset?: DatasetFile },
   readFile: ReadPublicFile,
 ): Promise<RunResources> {
-  const model = uploads.model ?? (await readEmbeddedModel(config, readFile));
-
+  // The dataset is parsed first: its errors are cheaper to find than a model download.
   let train: string[];
   let evalTexts: string[];
   let datasetName: string;
@@ -54,6 +53,7 @@ export async function resolveResources(
     evalTexts = split.eval;
     datasetName = uploads.dataset.name;
   }
+  const model = uploads.model ?? (await readEmbeddedModel(config, readFile));
   return { model, train, eval: evalTexts, datasetName };
 }
 
