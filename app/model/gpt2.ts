@@ -69,6 +69,8 @@ export interface Activations {
 export interface ForwardPlan {
   activations: Activations;
   dispatches: Dispatch[];
+  /** Uniform and scratch buffers the plan's kernels created; freed by `releasePlan`. */
+  buffers: GPUBuffer[];
 }
 
 const LAYER_TENSORS = [
@@ -192,6 +194,15 @@ export class Gpt2Model {
    * head, per-token cross-entropy and the masked mean into `activations.loss`.
    */
   buildForward(activations: Activations, view: ParameterView, label = 'forward'): ForwardPlan {
+    const { result: dispatches, buffers } = this.ctx.pool.capture(() => this.forwardDispatches(activations, view, label));
+    return { activations, dispatches, buffers };
+  }
+
+  releasePlan(plan: ForwardPlan): void {
+    for (const buffer of plan.buffers) this.ctx.pool.release(buffer);
+  }
+
+  private forwardDispatches(activations: Activations, view: ParameterView, label: string): Dispatch[] {
     const ctx = this.ctx;
     const { nEmbd: C, vocabSize: V, nHead: NH, nLayer, layerNormEpsilon: eps } = this.config;
     const { B, T } = activations;
@@ -247,8 +258,7 @@ export class Gpt2Model {
     // 4. Loss: per-token cross-entropy, then the mean over unmasked tokens.
     dispatches.push(makeCrossEntropy(ctx, `${label} cross-entropy`, { logits: a.logits, targets: a.targets, mask: a.mask, losses: a.losses, N, V }));
     dispatches.push(makeMaskedMean(ctx, `${label} mean loss`, { values: a.losses, mask: a.mask, out: a.loss, outIndex: 0, N }));
-
-    return { activations, dispatches };
+    return dispatches;
   }
 
   /** Writes one batch (token ids, next-token targets, mask) into the plan's input buffers. */

@@ -45,15 +45,18 @@ export class Subzero extends ZerothOrderBase {
 
     this.refreshParams = makeStepParams(ctx, 'subzero subspace params');
     this.owned.push(this.refreshParams);
+    const { buffers } = ctx.pool.capture(() => this.buildSubspaces(rank));
+    this.owned.push(...buffers);
+    this.finishSetup();
+  }
 
-    for (const param of model.parameters) {
+  /** Allocates U, V, Σ for every 2-D tensor and prepares their draws and QRs. */
+  private buildSubspaces(rank: number): void {
+    const ctx = this.ctx;
+    for (const param of this.model.parameters) {
       if (param.shape.length !== 2) continue;
       const r = Math.min(rank, param.rows, param.cols);
-      const make = (name: string, floats: number) => {
-        const buffer = ctx.pool.storage(`subzero ${name} ${param.name}`, 'perturbation', floats * 4);
-        this.owned.push(buffer);
-        return buffer;
-      };
+      const make = (name: string, floats: number) => ctx.pool.storage(`subzero ${name} ${param.name}`, 'perturbation', floats * 4);
       const subspace: Subspace = { rank: r, u: make('U', param.rows * r), v: make('V', param.cols * r), sigma: make('sigma', r * r) };
       this.subspaces.set(param.index, subspace);
 
@@ -67,7 +70,6 @@ export class Subzero extends ZerothOrderBase {
         makeQr(ctx, `subzero QR V ${param.name}`, { a: subspace.v, m: param.cols, r }),
       );
     }
-    this.finishSetup();
   }
 
   /** Builds `dst = keep·src + c·Z`: low-rank for 2-D tensors, full-rank otherwise. */

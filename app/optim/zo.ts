@@ -93,9 +93,12 @@ export class ZerothOrderBase implements ZerothOrderOptimizer {
 
   /** Must be called by subclasses at the end of their constructor, once their own state exists. */
   protected finishSetup(): void {
-    for (const param of this.model.parameters) {
-      this.updateDispatches.push(this.perturbDispatch(param, param.buffer, param.buffer, param.decay));
-    }
+    const { buffers } = this.ctx.pool.capture(() => {
+      for (const param of this.model.parameters) {
+        this.updateDispatches.push(this.perturbDispatch(param, param.buffer, param.buffer, param.decay));
+      }
+    });
+    this.owned.push(...buffers);
   }
 
   /** Builds `dst = keep·src + c·Z(param)`; the full-rank form draws z ~ N(0, I) element-wise. */

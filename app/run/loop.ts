@@ -190,6 +190,7 @@ export class TrainingSession {
       }
       return loaded.tokenizer.decode(generated);
     } finally {
+      model.releasePlan(plan);
       model.releaseActivations(activations);
     }
   }
@@ -210,6 +211,8 @@ export class TrainingSession {
   }
 
   release(): void {
+    this.model.releasePlan(this.plainPlan);
+    this.model.releasePlan(this.perturbedPlan);
     this.optimizer.release();
     this.model.releaseActivations(this.activations);
     this.model.release();

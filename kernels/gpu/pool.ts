@@ -42,6 +42,8 @@ export class BufferPool {
   private readonly current = emptyMemoryBytes();
   private readonly peak = emptyMemoryBytes();
   private peakTotal = 0;
+  /** Open `capture` calls; each collects the buffers created while it runs. */
+  private readonly captures: GPUBuffer[][] = [];
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -64,6 +66,7 @@ export class BufferPool {
     }
     const buffer = this.device.createBuffer({ label, size: padded, usage });
     this.live.set(buffer, { category, size: padded });
+    for (const captured of this.captures) captured.push(buffer);
     this.current[category] += padded;
     this.updatePeak();
     return buffer;
@@ -94,6 +97,30 @@ export class BufferPool {
   /** Creates a buffer the CPU maps for reading. */
   readback(label: string, size: number): GPUBuffer {
     return this.create(label, 'staging', size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  }
+
+  /**
+   * Runs `build` and returns its result with every buffer created meanwhile (kernel uniforms, for
+   * example), so the owner of a prepared plan can release them together.
+   */
+  capture<T>(build: () => T): { result: T; buffers: GPUBuffer[] } {
+    const buffers: GPUBuffer[] = [];
+    this.captures.push(buffers);
+    try {
+      return { result: build(), buffers };
+    } finally {
+      this.captures.pop();
+    }
+  }
+
+  /** Runs `build` with captures paused, for buffers shared across plans (cached tables, for example). */
+  outsideCapture<T>(build: () => T): T {
+    const paused = this.captures.splice(0);
+    try {
+      return build();
+    } finally {
+      this.captures.push(...paused);
+    }
   }
 
   release(buffer: GPUBuffer): void {

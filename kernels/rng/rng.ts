@@ -55,14 +55,15 @@ export function rngWgsl(): string {
 }
 
 // NOTE: `pool.releaseAll()` destroys the table too, so kernels built afterwards on the same
-// context would bind a destroyed buffer.
+// context would bind a destroyed buffer. The table is created outside any `pool.capture`, so
+// releasing a plan or an optimizer never frees it.
 const tables = new WeakMap<GpuContext, GPUBuffer>();
 
 /** Returns the context's inverse-CDF table buffer (GAUSSIAN_TABLE_ENTRIES u32), uploaded on first use. */
 export function getGaussianTable(ctx: GpuContext): GPUBuffer {
   let buffer = tables.get(ctx);
   if (!buffer) {
-    buffer = ctx.pool.storageFrom('gaussian inverse-CDF table', 'perturbation', gaussianTable());
+    buffer = ctx.pool.outsideCapture(() => ctx.pool.storageFrom('gaussian inverse-CDF table', 'perturbation', gaussianTable()));
     tables.set(ctx, buffer);
   }
   return buffer;

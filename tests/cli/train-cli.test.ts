@@ -12,7 +12,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const MODEL_DIR = join(ROOT, 'public/models/gpt2-moby');
 
 function train(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './cli/raw-loader.mjs', 'cli/train.ts', ...args], {
+  const result = spawnSync('bash', ['scripts/node-gpu.sh', 'cli/train.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',

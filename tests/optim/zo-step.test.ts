@@ -155,4 +155,15 @@ describe('zeroth-order step', () => {
     }
     s.release();
   });
+
+  it('release frees every buffer', async () => {
+    const ctx = await gpu();
+    session(ctx, SUBZERO).release(); // creates the per-context Gaussian table once
+    const before = ctx.pool.bytes();
+    const s = session(ctx, SUBZERO);
+    await s.step(0);
+    await s.generate('Hi', 2);
+    s.release();
+    expect(ctx.pool.bytes()).toEqual(before);
+  });
 });
