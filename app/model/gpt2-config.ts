@@ -14,7 +14,7 @@ export interface Gpt2Config {
   /** C, channels of the residual stream. */
   nEmbd: number;
   nLayer: number;
-  /** NH, attention heads; head size HS = nEmbd / nHead. */
+  /** NH, attention heads. The head size HS is nEmbd / nHead. */
   nHead: number;
   layerNormEpsilon: number;
   /** Both names denote the tanh approximation of GELU. */

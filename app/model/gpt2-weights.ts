@@ -5,7 +5,7 @@
  */
 import type { Gpt2Config } from './gpt2-config';
 
-/** Prefix that GPT2LMHeadModel checkpoints put before every transformer tensor; GPT2Model omits it. */
+/** Prefix of every transformer tensor in GPT2LMHeadModel checkpoints. GPT2Model checkpoints omit it. */
 const TRANSFORMER_PREFIX = 'transformer.';
 const LM_HEAD = 'lm_head.weight';
 /** Attention-mask buffers that older transformers versions saved next to the weights. */

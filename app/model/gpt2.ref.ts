@@ -10,7 +10,7 @@ import type { Gpt2Config } from './gpt2-config';
 export interface Gpt2RefOutput {
   /** (B, T, V) next-token logits. */
   logits: Float32Array;
-  /** (B, T) cross-entropy of each target, in nats; 0 where the mask is 0. */
+  /** (B, T) cross-entropy of each target in nats, and 0 where the mask is 0. */
   losses: Float32Array;
   /** Σ mask·loss / Σ mask, or 0 when the mask is all zeros. */
   meanLoss: number;

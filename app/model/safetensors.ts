@@ -9,7 +9,7 @@
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
 export interface SafetensorsTensor {
-  /** Dtype stored in the file; `data` is always f32. */
+  /** Dtype stored in the file. `data` is always f32. */
   dtype: SafetensorsDtype;
   shape: number[];
   /** Row-major values, product(shape) long. */

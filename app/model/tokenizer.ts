@@ -13,7 +13,7 @@ export interface TextTokenizer {
   vocabSize: number;
 }
 
-/** Parses tokenizer.json; a malformed file throws an Error naming the file and the reason. */
+/** Parses tokenizer.json. A malformed file throws an Error naming the file and the reason. */
 export function loadTokenizer(json: string, fileName: string): TextTokenizer {
   let parsed: unknown;
   try {
@@ -30,7 +30,7 @@ export function loadTokenizer(json: string, fileName: string): TextTokenizer {
   }
   const modelType = (model as Record<string, unknown>).type as string;
   if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
-    // tokenizers.js 0.2 does not reject an unknown type itself: it falls back to another model.
+    // tokenizers.js 0.2 does not reject an unknown type itself but falls back to another model.
     throw new Error(`${fileName}: tokenizer model type "${modelType}" is not supported; supported types are ${SUPPORTED_MODEL_TYPES.join(', ')}.`);
   }
 
@@ -50,7 +50,7 @@ export function loadTokenizer(json: string, fileName: string): TextTokenizer {
 
   return {
     encode: (text) => (text.length === 0 ? [] : tokenizer.encode(text, { add_special_tokens: false }).ids),
-    // tokenizers.js rejects an empty id list, so the empty case is answered here.
+    // tokenizers.js rejects an empty id list, so the empty case is handled here.
     decode: (ids) => (ids.length === 0 ? '' : tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false })),
     vocabSize: maxId + 1,
   };

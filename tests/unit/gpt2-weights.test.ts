@@ -7,7 +7,7 @@ const CONFIG: Gpt2Config = { vocabSize: 11, nPositions: 5, nEmbd: 4, nLayer: 2, 
 
 type Tensors = Map<string, { shape: number[]; data: Float32Array }>;
 
-/** A complete checkpoint for CONFIG whose values encode each tensor's position in the list. */
+/** Builds a complete checkpoint for CONFIG, each tensor filled with its position in the list. */
 function checkpoint(prefix = ''): Tensors {
   const tensors: Tensors = new Map();
   let index = 0;
