@@ -17,6 +17,7 @@ import { makeGelu } from '../../kernels/gelu/gelu';
 import { makeLayerNorm } from '../../kernels/layernorm/layernorm';
 import { makeMatmul } from '../../kernels/matmul/matmul';
 import type { Gpt2Config } from './gpt2-config';
+import { gpt2ExpectedShapes } from './gpt2-weights';
 
 /** One trainable tensor. 2-D tensors are m×n row-major; 1-D tensors have m = 1. */
 export interface Parameter {
@@ -73,38 +74,6 @@ export interface ForwardPlan {
   buffers: GPUBuffer[];
 }
 
-const LAYER_TENSORS = [
-  ['ln_1.weight', 'C'],
-  ['ln_1.bias', 'C'],
-  ['attn.c_attn.weight', 'C,3C'],
-  ['attn.c_attn.bias', '3C'],
-  ['attn.c_proj.weight', 'C,C'],
-  ['attn.c_proj.bias', 'C'],
-  ['ln_2.weight', 'C'],
-  ['ln_2.bias', 'C'],
-  ['mlp.c_fc.weight', 'C,4C'],
-  ['mlp.c_fc.bias', '4C'],
-  ['mlp.c_proj.weight', '4C,C'],
-  ['mlp.c_proj.bias', 'C'],
-] as const;
-
-/** Lists every GPT-2 tensor name with its shape, in the order the model stores them. */
-export function gpt2TensorShapes(config: Gpt2Config): Array<[string, number[]]> {
-  const C = config.nEmbd;
-  const dims: Record<string, number> = { C, '3C': 3 * C, '4C': 4 * C };
-  const shapes: Array<[string, number[]]> = [
-    ['wte.weight', [config.vocabSize, C]],
-    ['wpe.weight', [config.nPositions, C]],
-  ];
-  for (let layer = 0; layer < config.nLayer; layer++) {
-    for (const [suffix, shape] of LAYER_TENSORS) {
-      shapes.push([`h.${layer}.${suffix}`, shape.split(',').map((dim) => dims[dim])]);
-    }
-  }
-  shapes.push(['ln_f.weight', [C]], ['ln_f.bias', [C]]);
-  return shapes;
-}
-
 export class Gpt2Model {
   readonly parameters: Parameter[] = [];
   private readonly byName = new Map<string, Parameter>();
@@ -114,7 +83,7 @@ export class Gpt2Model {
     readonly config: Gpt2Config,
     weights: Map<string, Float32Array>,
   ) {
-    for (const [name, shape] of gpt2TensorShapes(config)) {
+    for (const [name, shape] of gpt2ExpectedShapes(config)) {
       const data = weights.get(name);
       if (!data) throw new Error(`GPT-2 weights: tensor "${name}" is missing.`);
       const numel = shape.reduce((a, b) => a * b, 1);

@@ -3,7 +3,7 @@
  * model but must stay fast on a CPU Vulkan driver.
  */
 import { readFileSync } from 'node:fs';
-import { gpt2TensorShapes } from '../../app/model/gpt2';
+import { gpt2ExpectedShapes } from '../../app/model/gpt2-weights';
 import type { Gpt2Config } from '../../app/model/gpt2-config';
 import { loadTokenizer } from '../../app/model/tokenizer';
 import type { LoadedModel } from '../../app/run/load-model';
@@ -27,7 +27,7 @@ export function embeddedTokenizerJson(): string {
 export function tinyModel(config: Gpt2Config = TINY_CONFIG, seed = 7): LoadedModel {
   const weights = new Map<string, Float32Array>();
   let k = seed;
-  for (const [name, shape] of gpt2TensorShapes(config)) {
+  for (const [name, shape] of gpt2ExpectedShapes(config)) {
     const numel = shape.reduce((a, b) => a * b, 1);
     const values = randomArray(numel, k++, 0.3);
     if (/ln_\w+\.weight|ln_f\.weight/.test(name)) for (let i = 0; i < numel; i++) values[i] += 1;
