@@ -63,3 +63,34 @@ export function evalBatches(tokens: Uint32Array, B: number, T: number, count: nu
   }
   return batches;
 }
+
+interface Tokenizer {
+  encode(text: string): number[];
+}
+
+/** Separator placed between documents, so a window never joins two texts without a break. */
+const DOCUMENT_SEPARATOR = '\n\n';
+
+/** Encodes `texts` into one token stream and checks every id against the model's vocabulary. */
+export function tokenizeTexts(tokenizer: Tokenizer, texts: readonly string[], vocabSize: number, name: string): Uint32Array {
+  const pieces: number[][] = [];
+  let length = 0;
+  texts.forEach((text, i) => {
+    const ids = tokenizer.encode(i < texts.length - 1 ? text + DOCUMENT_SEPARATOR : text);
+    pieces.push(ids);
+    length += ids.length;
+  });
+  const tokens = new Uint32Array(length);
+  let offset = 0;
+  for (const ids of pieces) {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new Error(`${name}: the tokenizer produced id ${id}, outside the model's vocabulary of ${vocabSize}. The tokenizer does not match the model.`);
+      }
+    }
+    tokens.set(ids, offset);
+    offset += ids.length;
+  }
+  return tokens;
+}
+

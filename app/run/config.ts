@@ -3,10 +3,11 @@
  * a config here, so an invalid value is rejected with the same message everywhere.
  */
 import Ajv, { type ErrorObject } from 'ajv';
+import { EMBEDDED_DATASET_ID } from '../data/embedded';
+import { EMBEDDED_MODEL_ID } from '../model/embedded';
 import type { OptimizerConfig, RunConfig } from './types';
 
-export const EMBEDDED_MODEL_ID = 'gpt2-moby';
-export const EMBEDDED_DATASET_ID = 'sotu';
+export { EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID };
 
 /** Defaults per optimizer. η = 3e-4 with ε = 1e-3 lowers held-out loss within 100 steps on the embedded model. */
 export const DEFAULT_MEZO: OptimizerConfig = { name: 'mezo', learningRate: 3e-4, perturbationScale: 1e-3, weightDecay: 0 };

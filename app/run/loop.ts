@@ -11,7 +11,9 @@ import { Gpt2Model, plainView, type Activations, type ForwardPlan } from '../mod
 import { createOptimizer, type ZerothOrderOptimizer } from '../optim';
 import { assertRunConfig } from './config';
 import { loadModel, type LoadedModel } from './load-model';
-import { TokenBatcher, tokenizeTexts } from './batches';
+import { SeededRng } from '../data/rng';
+import { evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
+import { philox4x32 } from '../../kernels/rng/rng.ref';
 import type { RunResources } from './resources';
 import type { RunConfig, RunEvent } from './types';
 
@@ -45,7 +47,7 @@ export async function runTraining(
       type: 'started',
       adapter: ctx.adapterName,
       parameterCount: session.model.parameterCount,
-      trainTokens: session.train.tokenCount,
+      trainTokens: session.trainTokens.length,
       evalTokens: session.evalTokens.length,
       memoryBytes: ctx.pool.bytes(),
     });
@@ -99,9 +101,9 @@ export class TrainingSession {
   readonly activations: Activations;
   readonly plainPlan: ForwardPlan;
   readonly perturbedPlan: ForwardPlan;
-  readonly train: TokenBatcher;
+  readonly trainTokens: Uint32Array;
   readonly evalTokens: Uint32Array;
-  private readonly evalBatches: ReturnType<TokenBatcher['evalBatches']>;
+  private readonly evalBatches: TokenBatch[];
   private readonly lossSlots: GPUBuffer;
   private readonly lossReadback: GPUBuffer;
 
@@ -113,10 +115,11 @@ export class TrainingSession {
   ) {
     const { batchSize: B, sequenceLength: T } = config;
     const vocabSize = loaded.config.vocabSize;
-    const trainTokens = tokenizeTexts(loaded.tokenizer, resources.train, vocabSize, `${resources.datasetName} (train)`);
+    this.trainTokens = tokenizeTexts(loaded.tokenizer, resources.train, vocabSize, `${resources.datasetName} (train)`);
     this.evalTokens = tokenizeTexts(loaded.tokenizer, resources.eval, vocabSize, `${resources.datasetName} (eval)`);
-    this.train = new TokenBatcher(trainTokens, B, T, config.seed, `${resources.datasetName} (train)`);
-    this.evalBatches = new TokenBatcher(this.evalTokens, B, T, config.seed, `${resources.datasetName} (eval)`).evalBatches(config.evalBatches);
+    checkLength(this.trainTokens, T, `${resources.datasetName} (train split)`);
+    checkLength(this.evalTokens, T, `${resources.datasetName} (eval split)`);
+    this.evalBatches = evalBatches(this.evalTokens, B, T, config.evalBatches);
 
     this.model = new Gpt2Model(ctx, loaded.config, loaded.weights);
     this.activations = this.model.createActivations(B, T);
@@ -132,7 +135,7 @@ export class TrainingSession {
   async step(step: number): Promise<{ loss: number; projectedGrad: number; lossMinus: number }> {
     const { ctx, model, optimizer, activations } = this;
     const queue = ctx.device.queue;
-    model.writeBatch(activations, this.train.sampleBatch(step));
+    model.writeBatch(activations, this.trainingBatch(step));
 
     optimizer.setPass('plus', step);
     queue.submit([this.encodeForward(this.perturbedPlan, PLUS_SLOT, optimizer.prepareDispatches(step))]);
@@ -144,6 +147,12 @@ export class TrainingSession {
     optimizer.setPass('update', step, projectedGrad);
     runDispatches(ctx, optimizer.updateDispatches, 'zo update');
     return { loss: lossPlus, projectedGrad, lossMinus };
+  }
+
+  /** Returns the batch of `step`: its windows depend only on (run seed, step), so runs replay and resume exactly. */
+  trainingBatch(step: number): TokenBatch {
+    const batchSeed = philox4x32([step >>> 0, 0, 0, 0], [this.config.seed >>> 0, BATCH_SEED_KEY])[0];
+    return sampleBatch(this.trainTokens, this.config.batchSize, this.config.sequenceLength, new SeededRng(batchSeed));
   }
 
   /** Mean held-out loss over the fixed eval batches, with the unperturbed weights. */
@@ -218,6 +227,15 @@ export class TrainingSession {
     this.model.release();
     this.ctx.pool.release(this.lossSlots);
     this.ctx.pool.release(this.lossReadback);
+  }
+}
+
+/** Key word that separates batch sampling from the optimizer's uses of the run seed. */
+const BATCH_SEED_KEY = 0xba7c0001;
+
+function checkLength(tokens: Uint32Array, T: number, name: string): void {
+  if (tokens.length < T + 1) {
+    throw new Error(`${name} has ${tokens.length} tokens, fewer than one window of ${T + 1}. Use a longer text or a shorter sequence length.`);
   }
 }
 

@@ -3,7 +3,8 @@
  * embedded files with fetch, the CLI from disk; both pass a `readFile` for paths under public/.
  */
 import { parseTextDataset, splitTrainEval } from '../data/text-dataset';
-import { EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID } from './config';
+import { EMBEDDED_DATASET_ID, EMBEDDED_DATASET_PATHS } from '../data/embedded';
+import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_PATHS } from '../model/embedded';
 import type { DatasetFile, ModelFiles, RunConfig } from './types';
 
 export interface RunResources {
@@ -16,8 +17,6 @@ export interface RunResources {
 
 export type ReadPublicFile = (relativePath: string) => Promise<ArrayBuffer>;
 
-export const EMBEDDED_MODEL_DIR = `models/${EMBEDDED_MODEL_ID}/`;
-export const EMBEDDED_DATASET_DIR = `datasets/${EMBEDDED_DATASET_ID}/`;
 
 /** Fraction of an uploaded dataset held out for evaluation. */
 export const UPLOAD_EVAL_FRACTION = 0.1;
@@ -41,9 +40,9 @@ export async function resolveResources(
     if (config.dataset.id !== EMBEDDED_DATASET_ID) {
       throw new Error(`Unknown embedded dataset "${config.dataset.id}". The embedded dataset is "${EMBEDDED_DATASET_ID}".`);
     }
-    const read = async (file: string) => decoder.decode(await readFile(EMBEDDED_DATASET_DIR + file));
-    train = [await read('train.txt')];
-    evalTexts = [await read('eval.txt')];
+    const read = async (path: string) => decoder.decode(await readFile(path));
+    train = [await read(EMBEDDED_DATASET_PATHS.train)];
+    evalTexts = [await read(EMBEDDED_DATASET_PATHS.eval)];
     datasetName = EMBEDDED_DATASET_ID;
   } else {
     if (!uploads.dataset) throw new Error(`The dataset file "${config.dataset.name}" was not provided. Pick the file again.`);
@@ -65,9 +64,9 @@ async function readEmbeddedModel(config: RunConfig, readFile: ReadPublicFile): P
     throw new Error(`Unknown embedded model "${config.model.id}". The embedded model is "${EMBEDDED_MODEL_ID}".`);
   }
   const [json, safetensors, tokenizer] = await Promise.all([
-    readFile(EMBEDDED_MODEL_DIR + 'config.json'),
-    readFile(EMBEDDED_MODEL_DIR + 'model.safetensors'),
-    readFile(EMBEDDED_MODEL_DIR + 'tokenizer.json'),
+    readFile(EMBEDDED_MODEL_PATHS.config),
+    readFile(EMBEDDED_MODEL_PATHS.weights),
+    readFile(EMBEDDED_MODEL_PATHS.tokenizer),
   ]);
   return { name: EMBEDDED_MODEL_ID, config: decoder.decode(json), safetensors, tokenizer: decoder.decode(tokenizer) };
 }
