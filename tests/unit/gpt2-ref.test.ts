@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { crossEntropyRef, maskedMeanRef } from '../../kernels/crossentropy/crossentropy.ref';
+import { geluRef } from '../../kernels/gelu/gelu.ref';
 import { parseGpt2Config, type Gpt2Config } from '../../app/model/gpt2-config';
 import { validateGpt2Weights } from '../../app/model/gpt2-weights';
-import { crossEntropyRef, geluTanhRef, gpt2ForwardRef } from '../../app/model/gpt2.ref';
+import { gpt2ForwardRef } from '../../app/model/gpt2.ref';
 import { parseSafetensors } from '../../app/model/safetensors';
 
 const MODEL_DIR = new URL('../../public/models/gpt2-moby/', import.meta.url);
@@ -84,6 +86,13 @@ describe('gpt2ForwardRef on the embedded model', () => {
     expect(result.losses[0]).toBe(0);
   });
 
+  it('rejects a mask value other than 0 or 1', () => {
+    const sequence = fixture.sequences[0];
+    const mask = new Float32Array(T).fill(1);
+    mask[3] = 0.5;
+    expect(() => gpt2ForwardRef(config, weights, Uint32Array.from(sequence.inputIds), Uint32Array.from(sequence.targetIds), mask, 1, T)).toThrow(/mask at position 3 is 0.5, expected 0 or 1/);
+  });
+
   it('rejects a window longer than the context', () => {
     const T2 = config.nPositions + 1;
     expect(() => gpt2ForwardRef(config, weights, new Uint32Array(T2), new Uint32Array(T2), new Float32Array(T2), 1, T2)).toThrow(/T=129 exceeds the model context n_positions=128/);
@@ -92,14 +101,16 @@ describe('gpt2ForwardRef on the embedded model', () => {
 
 describe('reference building blocks', () => {
   it('computes gelu tanh at known points', () => {
-    expect(geluTanhRef(0)).toBe(0);
-    expect(geluTanhRef(1)).toBeCloseTo(0.8411920, 6);
-    expect(geluTanhRef(-1)).toBeCloseTo(-0.1588080, 6);
+    const [atZero, atOne, atMinusOne] = geluRef(Float32Array.from([0, 1, -1]));
+    expect(atZero).toBe(0);
+    expect(atOne).toBeCloseTo(0.8411920, 6);
+    expect(atMinusOne).toBeCloseTo(-0.1588080, 6);
   });
 
   it('computes cross-entropy of uniform logits as log V', () => {
-    const { losses, meanLoss } = crossEntropyRef(new Float32Array(8), Uint32Array.from([3, 1]), Float32Array.from([1, 1]), 2, 4);
+    const mask = Float32Array.from([1, 1]);
+    const losses = crossEntropyRef(new Float32Array(8), Uint32Array.from([3, 1]), mask, 2, 4);
     expect(losses[0]).toBeCloseTo(Math.log(4), 6);
-    expect(meanLoss).toBeCloseTo(Math.log(4), 6);
+    expect(maskedMeanRef(losses, mask, 2)).toBeCloseTo(Math.log(4), 6);
   });
 });
