@@ -40,9 +40,10 @@ export function sampleBatch(tokens: Uint32Array, B: number, T: number, rng: Seed
 }
 
 /**
- * Returns up to `count` batches of fixed windows starting at 0, T, 2T, … so that the inputs do not
- * overlap. scripts/pretrain_gpt2.py measures held-out loss on the same windows. When the text runs
- * out, the last batch is padded with mask-0 rows and no further batches are returned.
+ * Returns up to `count` batches of fixed, non-overlapping windows on the grid 0, T, 2T, … of the
+ * text. When the grid has more windows than B·count, the batches take windows evenly spaced over
+ * the whole text, so a few eval batches still sample every part of the held-out set. When the text
+ * runs out, the last batch is padded with mask-0 rows and no further batches are returned.
  */
 export function evalBatches(tokens: Uint32Array, B: number, T: number, count: number): TokenBatch[] {
   checkShape(tokens, B, T, 'evalBatches');
@@ -51,13 +52,16 @@ export function evalBatches(tokens: Uint32Array, B: number, T: number, count: nu
   }
   const windowCount = Math.floor((tokens.length - 1) / T);
   const batchCount = Math.min(count, Math.ceil(windowCount / B));
+  const chosen = Math.min(windowCount, batchCount * B);
+  // Grid index of the k-th chosen window; the stride is 1 when every window is used.
+  const gridIndex = (k: number) => Math.floor((k * windowCount) / chosen);
 
   const batches: TokenBatch[] = [];
   for (let index = 0; index < batchCount; index++) {
     const batch: TokenBatch = { inputs: new Uint32Array(B * T), targets: new Uint32Array(B * T), mask: new Float32Array(B * T) };
     for (let row = 0; row < B; row++) {
-      const window = index * B + row;
-      if (window < windowCount) copyWindow(batch, row, tokens, window * T, T);
+      const k = index * B + row;
+      if (k < chosen) copyWindow(batch, row, tokens, gridIndex(k) * T, T);
     }
     batches.push(batch);
   }

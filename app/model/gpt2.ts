@@ -3,9 +3,9 @@
  *
  * Shapes: B batch, T time, C channels, V vocabulary, P positions, NH heads.
  * Weights use Hugging Face's layout: Conv1D weights are (in × out), the LM head is tied to wte (V×C).
- * A forward plan is built once per (B, T, parameter view) and re-encoded every step; the perturbed
+ * A forward plan is built once per (B, T, parameter view) and re-encoded every step. The perturbed
  * plans of the zeroth-order optimizers read parameters through a view that first materialises
- * `θ + c·Z` into a small scratch slot, so the master weights are only ever written by the update.
+ * `θ + c·Z` into a small scratch slot. So the master weights are written only by the update.
  */
 import type { GpuContext } from '../../kernels/gpu/context';
 import type { Dispatch } from '../../kernels/gpu/dispatch';

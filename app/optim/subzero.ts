@@ -107,6 +107,3 @@ export class Subzero extends ZerothOrderBase {
     return [...this.refreshDispatches, ...this.sigmaDispatches];
   }
 }
-
-// Re-exported for tests that need to rebuild the subspace on the CPU.
-export { SIGMA_STREAM, U_STREAM, V_STREAM };

@@ -169,11 +169,6 @@ export class TrainingSession {
     return sum / count;
   }
 
-  /** Runs the unperturbed forward on the current training batch of `step`, for benchmarks. */
-  forwardOnce(): GPUCommandBuffer {
-    return this.encodeForward(this.plainPlan, PLUS_SLOT, []);
-  }
-
   /** Samples `count` tokens after `prompt` (temperature 0.8, seeded), with a B=1 plan at full context. */
   async generate(prompt: string, count: number): Promise<string> {
     const { ctx, model, loaded } = this;

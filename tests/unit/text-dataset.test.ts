@@ -234,4 +234,13 @@ describe('evalBatches', () => {
   it('returns the same batches every time', () => {
     expect(evalBatches(tokens, 2, 8, 3)).toEqual(evalBatches(tokens, 2, 8, 3));
   });
+
+  it('spreads few windows over the text', () => {
+    const long = Uint32Array.from({ length: 801 }, (_, i) => i);
+    // 100 grid windows, 4 chosen: grid indices 0, 25, 50, 75.
+    const batches = evalBatches(long, 2, 8, 2);
+    const starts = batches.flatMap((batch) => [batch.inputs[0], batch.inputs[8]]);
+    expect(starts).toEqual([0, 200, 400, 600]);
+    expect(Array.from(batches[1].mask)).toEqual(new Array(16).fill(1));
+  });
 });
