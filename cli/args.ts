@@ -43,9 +43,46 @@ function number(flag: string, text: string | undefined, fallback: number): numbe
   return value;
 }
 
+/** RunConfig fields and the flags that set them, so validation messages name what the user typed. */
+const FLAG_OF_FIELD: Array<[RegExp, string]> = [
+  [/\boptimizer\.learningRate\b/g, '--lr'],
+  [/\boptimizer\.perturbationScale\b/g, '--eps'],
+  [/\boptimizer\.weightDecay\b/g, '--weight-decay'],
+  [/\boptimizer\.rank\b/g, '--rank'],
+  [/\boptimizer\.subspacePeriod\b/g, '--period'],
+  [/\bbatchSize\b/g, '--batch'],
+  [/\bsequenceLength\b/g, '--seq'],
+  [/\bevalEvery\b/g, '--eval-every'],
+  [/\bevalBatches\b/g, '--eval-batches'],
+  [/\bsampleTokens\b/g, '--sample-tokens'],
+  [/\bsamplePrompt\b/g, '--prompt'],
+  [/\bsteps\b/g, '--steps'],
+  [/\bseed\b/g, '--seed'],
+];
+
+/** Rewrites RunConfig field names in a validation message as CLI flags. */
+export function withFlagNames(message: string): string {
+  return FLAG_OF_FIELD.reduce((text, [pattern, flag]) => text.replace(pattern, flag), message);
+}
+
+/** Joins `--flag -1` into `--flag=-1`, because parseArgs reads a value starting with a dash as a flag. */
+function joinNegativeValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i].startsWith('--') && !argv[i].includes('=') && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(argv[i]);
+    }
+  }
+  return joined;
+}
+
 export function parseTrainArgs(argv: string[]): TrainArgs {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     strict: true,
     options: {
       optimizer: { type: 'string' },
@@ -101,8 +138,16 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     sampleTokens: number('sample-tokens', values['sample-tokens'], DEFAULT_CONFIG.sampleTokens),
     samplePrompt: values.prompt ?? DEFAULT_CONFIG.samplePrompt,
   };
+  let validated = config;
+  if (!values.help) {
+    try {
+      validated = assertRunConfig(config);
+    } catch (error) {
+      throw new Error(withFlagNames((error as Error).message));
+    }
+  }
   return {
-    config: values.help ? config : assertRunConfig(config),
+    config: validated,
     out: values.out ?? null,
     modelDir: values.model ?? null,
     datasetFile: values.dataset ?? null,

@@ -2,7 +2,8 @@
  * `npm run train`: fine-tunes a GPT-2 in Node on Dawn and writes one JSON object per step:
  * { step, loss, evalLoss?, elapsedMs, memoryBytes }. Progress goes to stderr.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { acquireNodeContext } from '../kernels/gpu/device-node';
 import { runTraining } from '../app/run/loop';
 import type { RunEvent } from '../app/run/types';
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
   try {
     args = parseTrainArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${TRAIN_USAGE}`);
+    process.stderr.write(`error: ${(error as Error).message}\nRun \`npm run train -- --help\` for the list of flags.\n`);
     return 2;
   }
   if (args.help) {
@@ -48,12 +49,28 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const out: WriteStream | NodeJS.WriteStream = args.out ? createWriteStream(args.out) : process.stdout;
+  // The output file is created (with its folder) when the first line is ready, so a run that fails
+  // before its first step leaves an existing file untouched.
+  let out: WriteStream | NodeJS.WriteStream | null = args.out ? null : process.stdout;
+  let outError: Error | null = null;
+  const write = (text: string) => {
+    if (!out && args.out) {
+      mkdirSync(dirname(args.out), { recursive: true });
+      const stream = createWriteStream(args.out);
+      stream.on('error', (error) => {
+        outError ??= error;
+        control.stopRequested = true;
+      });
+      out = stream;
+    }
+    out?.write(text);
+  };
   let pending: Line | null = null;
   let failed = false;
+  const control = { stopRequested: false };
   let lastMemory: Record<string, number> = {};
   const flush = () => {
-    if (pending) out.write(JSON.stringify(pending) + '\n');
+    if (pending) write(JSON.stringify(pending) + '\n');
     pending = null;
   };
   const progress = (text: string) => process.stderr.write(text + '\n');
@@ -88,7 +105,8 @@ async function main(): Promise<number> {
         progress(`sample ${event.when} fine-tuning: ${JSON.stringify(event.prompt + event.text)}`);
         break;
       case 'log':
-        progress(`${event.level}: ${event.message}`);
+        // Info lines repeat the start and finish lines above, so only warnings are printed.
+        if (event.level === 'warn') progress(`warning: ${event.message}`);
         break;
       case 'error':
         failed = true;
@@ -101,15 +119,19 @@ async function main(): Promise<number> {
     }
   };
 
-  const control = { stopRequested: false };
   process.once('SIGINT', () => {
     progress('stopping after this step (Ctrl-C again to abort)');
     control.stopRequested = true;
   });
   await runTraining(ctx, config, resources, emit, control);
   flush();
-  if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+  const file = out;
+  if (file && file !== process.stdout) await new Promise<void>((resolve) => (file as unknown as WriteStream).end(() => resolve()));
   ctx.device.destroy();
+  if (outError) {
+    progress(`error: cannot write ${args.out}: ${(outError as Error).message}. Pick a writable --out path.`);
+    return 1;
+  }
   return failed ? 1 : 0;
 }
 

@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-exec npx vite --host 127.0.0.1 --port "${PORT:-5173}" "$@"
+exec node node_modules/vite/bin/vite.js --host 127.0.0.1 --port "${PORT:-5173}" "$@"

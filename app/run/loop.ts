@@ -42,7 +42,8 @@ export async function runTraining(
   try {
     assertRunConfig(config);
     const loaded = loadModel(resources.model);
-    session = new TrainingSession(ctx, config, loaded, resources);
+    // A session that fails half-way (a sequence longer than the context, say) frees what it allocated.
+    session = ctx.pool.capture(() => new TrainingSession(ctx, config, loaded, resources)).result;
     emit({
       type: 'started',
       adapter: ctx.adapterName,

@@ -20,7 +20,7 @@ export function LogPanel() {
     <section className="panel" data-testid="log-panel">
       <header className="panel-header">
         <h2>Log</h2>
-        <span className="panel-figures">{logs.length} lines</span>
+        <span className="panel-figures">{logs.length === 1 ? "1 line" : `${logs.length} lines`}</span>
       </header>
       <div
         className="log"

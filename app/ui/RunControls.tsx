@@ -104,7 +104,7 @@ export function StatusLine() {
       <span data-testid="step-count">
         step {state.step} / {state.totalSteps || '–'}
       </span>
-      <span>{rate === null ? '– steps/s' : `${rate.toFixed(2)} steps/s`}</span>
+      <span title="Optimizer steps per second of training time, excluding loading, evaluation and sampling">{rate === null ? '– train steps/s' : `${rate.toFixed(2)} train steps/s`}</span>
       <span>{elapsed === null ? '–' : formatDuration(elapsed)}</span>
       {state.parameterCount !== null && <span>{formatCount(state.parameterCount)} parameters</span>}
       <span className="adapter" data-testid="adapter-name" title="WebGPU adapter">

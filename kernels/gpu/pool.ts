@@ -101,13 +101,18 @@ export class BufferPool {
 
   /**
    * Runs `build` and returns its result with every buffer created meanwhile (kernel uniforms, for
-   * example), so the owner of a prepared plan can release them together.
+   * example), so the owner of a prepared plan can release them together. If `build` throws, those
+   * buffers are released.
    */
   capture<T>(build: () => T): { result: T; buffers: GPUBuffer[] } {
     const buffers: GPUBuffer[] = [];
     this.captures.push(buffers);
     try {
       return { result: build(), buffers };
+    } catch (error) {
+      // A failed build leaves nothing behind: its buffers are freed before the error propagates.
+      for (const buffer of buffers) this.release(buffer);
+      throw error;
     } finally {
       this.captures.pop();
     }

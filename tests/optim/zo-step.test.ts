@@ -167,3 +167,15 @@ describe('zeroth-order step', () => {
     expect(ctx.pool.bytes()).toEqual(before);
   });
 });
+
+describe('training session', () => {
+  it('frees its buffers when construction fails', async () => {
+    const ctx = await gpu();
+    const before = ctx.pool.bytes();
+    const config = { ...runConfig(MEZO), sequenceLength: 17 };
+    expect(() =>
+      ctx.pool.capture(() => new TrainingSession(ctx, config, tinyModel(), { model: null as never, train: [TINY_TEXT], eval: [TINY_TEXT], datasetName: 'tiny' })),
+    ).toThrow(/exceeds the model's context of 16 tokens/);
+    expect(ctx.pool.bytes()).toEqual(before);
+  });
+});
