@@ -86,9 +86,19 @@ describe('train CLI', () => {
   });
 
   it('rejects an invalid hyperparameter by name', () => {
-    const { code, stderr } = train(['--lr=-1', ...SMALL]);
+    const { code, stderr } = train(['--lr', '-1', ...SMALL]);
     expect(code).toBe(2);
-    expect(stderr).toContain('optimizer.learningRate');
+    expect(stderr).toContain('--lr must be > 0');
     expect(stderr).toContain('-1');
+  });
+
+  it('keeps an existing output file when the run fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-keep-'));
+    const out = join(dir, 'earlier.jsonl');
+    writeFileSync(out, '{"step":1}\n');
+    const { code, stderr } = train(['--seq', '1000', '--out', out, ...SMALL.filter((arg, i, all) => arg !== '--seq' && all[i - 1] !== '--seq')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('exceeds the model\'s context of 128 tokens');
+    expect(readFileSync(out, 'utf8')).toBe('{"step":1}\n');
   });
 });
