@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: measures, side by side in one run on the embedded model, the zeroth-order step
- * time over one forward pass, the SubZero step over the MeZO step, and SubZero's peak GPU bytes over
- * inference bytes (weights plus activations), then writes them to docs/BENCHMARKS.md.
+ * `npm run bench`: measures three ratios side by side in one run on the embedded model and writes
+ * them to docs/BENCHMARKS.md. They are the zeroth-order step time over one forward pass, the SubZero
+ * step over the MeZO step, and SubZero's peak GPU bytes over inference bytes (weights, activations).
  */
 import { cpus, platform, release, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * Device acquisition in Node through the `webgpu` package (Dawn). Only the CLI, benchmarks and
- * tests import this file, so the browser bundle never sees the native module.
+ * tests import this file, so the browser bundle never includes the native module.
  */
 import { createContext, describeAdapter, requestDevice, type GpuContext } from './context';
 

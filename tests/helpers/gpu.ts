@@ -1,6 +1,6 @@
 /**
  * Shared GPU set-up for kernel tests: one Dawn device per test file, and comparison helpers that
- * print the first mismatches and the largest error, so a failure says where and by how much.
+ * print the first mismatches and the largest error, so a failure shows where and by how much.
  */
 import { acquireNodeContext } from '../../kernels/gpu/device-node';
 import type { GpuContext } from '../../kernels/gpu/context';
