@@ -44,8 +44,8 @@ export function LossChart() {
         <ResponsiveContainer width="100%" height={260}>
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
-            <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} tickFormatter={(value: number) => value.toFixed(2)} width={48} />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
+            <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} tickFormatter={(value: number) => value.toFixed(2)} width={56} label={{ value: 'nats per token', angle: -90, position: 'insideLeft', fontSize: 11 }} />
             <Tooltip formatter={(value) => (typeof value === 'number' ? formatLoss(value) : String(value))} labelFormatter={(step) => `step ${step}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Line className="loss-train" type="linear" dataKey="loss" name="train loss (L+)" stroke="var(--series-train)" dot={false} strokeWidth={1.25} connectNulls isAnimationActive={false} />

@@ -58,7 +58,7 @@ export function MemoryChart() {
         <ResponsiveContainer width="100%" height={260}>
           <AreaChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
             <YAxis tick={{ fontSize: 11 }} width={56} tickFormatter={(value: number) => `${value.toFixed(0)} MiB`} />
             <Tooltip formatter={(value) => (typeof value === 'number' ? `${value.toFixed(2)} MiB` : String(value))} labelFormatter={(step) => `step ${step}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
