@@ -7,6 +7,7 @@ steps=${STEPS:-100}
 mkdir -p docs/runs
 for optimizer in subzero mezo; do
   npm run --silent train -- --optimizer "$optimizer" --steps "$steps" --seed 1 --eval-every 10 \
-    --out "docs/runs/$optimizer-seed1.jsonl" 2> "docs/runs/$optimizer-seed1.log"
+    --out "docs/runs/$optimizer-seed1.jsonl" 2> "docs/runs/$optimizer-seed1.log" &
 done
+wait
 npm run --silent plot -- docs/runs/subzero-vs-mezo.svg SubZero=docs/runs/subzero-seed1.jsonl MeZO=docs/runs/mezo-seed1.jsonl
