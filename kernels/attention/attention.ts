@@ -4,6 +4,7 @@
  * each); out (B·T)×C contains the heads side by side. Scores are scaled by 1/sqrt(HS), keys after the
  * query are masked, and the softmax is computed online with the max subtracted.
  */
+import { requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -40,9 +41,7 @@ export interface AttentionArgs {
 
 export function makeAttention(ctx: GpuContext, label: string, args: AttentionArgs): Dispatch[] {
   const { qkv, out, B, T, C, NH } = args;
-  for (const [name, value] of [['B', B], ['T', T], ['C', C], ['NH', NH]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: attention ${name} must be a positive integer, got ${value}`);
-  }
+  requirePositiveDims(label, 'attention', { B, T, C, NH });
   if (C % NH !== 0) throw new Error(`${label}: attention C = ${C} must be a multiple of NH = ${NH}`);
   if (qkv.size < B * T * 3 * C * 4) {
     throw new Error(`${label}: attention qkv is too small: ${qkv.size} bytes, expected at least ${B * T * 3 * C * 4} (B*T*3C = ${B}*${T}*${3 * C} floats)`);

@@ -4,6 +4,7 @@
  * makeMaskedMean: out[outIndex] = Σ values / max(Σ mask, 1), in one workgroup with a fixed
  * reduction order, so the loss the optimizer reads back is bit-for-bit reproducible.
  */
+import { requireElements, requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -31,11 +32,11 @@ export interface CrossEntropyArgs {
 
 export function makeCrossEntropy(ctx: GpuContext, label: string, args: CrossEntropyArgs): Dispatch {
   const { logits, targets, mask, losses, N, V } = args;
-  requirePositive(label, 'cross-entropy', { N, V });
-  requireElements(label, 'cross-entropy logits', logits, N * V, `N*V = ${N}*${V}`);
-  requireElements(label, 'cross-entropy targets', targets, N, `N = ${N}`);
-  requireElements(label, 'cross-entropy mask', mask, N, `N = ${N}`);
-  requireElements(label, 'cross-entropy losses', losses, N, `N = ${N}`);
+  requirePositiveDims(label, 'cross-entropy', { N, V });
+  requireElements(label, 'cross-entropy', 'logits', logits, N * V, `N*V = ${N}*${V}`);
+  requireElements(label, 'cross-entropy', 'targets', targets, N, `N = ${N}`);
+  requireElements(label, 'cross-entropy', 'mask', mask, N, `N = ${N}`);
+  requireElements(label, 'cross-entropy', 'losses', losses, N, `N = ${N}`);
 
   const pipeline = ctx.pipelines.get('crossentropy', () => wgslConstants({ WORKGROUP_SIZE, LOWEST_F32 }) + crossEntropySource);
   const params = makeUniform(ctx, `${label} params`, [['u32', N], ['u32', V]]);
@@ -60,11 +61,11 @@ export interface MaskedMeanArgs {
 
 export function makeMaskedMean(ctx: GpuContext, label: string, args: MaskedMeanArgs): Dispatch {
   const { values, mask, out, outIndex, N } = args;
-  requirePositive(label, 'masked mean', { N });
+  requirePositiveDims(label, 'masked mean', { N });
   if (!Number.isInteger(outIndex) || outIndex < 0) throw new Error(`${label}: masked mean outIndex must be an integer >= 0, got ${outIndex}`);
-  requireElements(label, 'masked mean values', values, N, `N = ${N}`);
-  requireElements(label, 'masked mean mask', mask, N, `N = ${N}`);
-  requireElements(label, 'masked mean out', out, outIndex + 1, `outIndex + 1 = ${outIndex + 1}`);
+  requireElements(label, 'masked mean', 'values', values, N, `N = ${N}`);
+  requireElements(label, 'masked mean', 'mask', mask, N, `N = ${N}`);
+  requireElements(label, 'masked mean', 'out', out, outIndex + 1, `outIndex + 1 = ${outIndex + 1}`);
   if (out === values || out === mask) throw new Error(`${label}: masked mean out must be a separate buffer from values and mask`);
 
   const pipeline = ctx.pipelines.get('masked-mean', () => wgslConstants({ WORKGROUP_SIZE }) + maskedMeanSource);
@@ -77,14 +78,4 @@ export function makeMaskedMean(ctx: GpuContext, label: string, args: MaskedMeanA
   };
 }
 
-function requirePositive(label: string, op: string, dims: Record<string, number>): void {
-  for (const [name, value] of Object.entries(dims)) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: ${op} ${name} must be a positive integer, got ${value}`);
-  }
-}
 
-function requireElements(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
-  if (buffer.size < count * 4) {
-    throw new Error(`${label}: ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} elements)`);
-  }
-}

@@ -2,6 +2,7 @@
  * GPT-2 input embedding on the GPU: out[b*T + t, :] = wte[tokens[b*T + t], :] + wpe[t, :].
  * A token id >= V adds a zero row instead of reading past wte, so its output is wpe[t, :].
  */
+import { requireElements, requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -26,13 +27,11 @@ export interface EmbeddingArgs {
 
 export function makeEmbedding(ctx: GpuContext, label: string, args: EmbeddingArgs): Dispatch {
   const { tokens, wte, wpe, out, B, T, C, V } = args;
-  for (const [name, value] of [['B', B], ['T', T], ['C', C], ['V', V]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: embedding ${name} must be a positive integer, got ${value}`);
-  }
-  requireElements(label, 'tokens', tokens, B * T, `B*T = ${B}*${T}`);
-  requireElements(label, 'wte', wte, V * C, `V*C = ${V}*${C}`);
-  requireElements(label, 'wpe', wpe, T * C, `T*C = ${T}*${C}; T must not exceed the positions in wpe`);
-  requireElements(label, 'out', out, B * T * C, `B*T*C = ${B}*${T}*${C}`);
+  requirePositiveDims(label, 'embedding', { B, T, C, V });
+  requireElements(label, 'embedding', 'tokens', tokens, B * T, `B*T = ${B}*${T}`);
+  requireElements(label, 'embedding', 'wte', wte, V * C, `V*C = ${V}*${C}`);
+  requireElements(label, 'embedding', 'wpe', wpe, T * C, `T*C = ${T}*${C}; T must not exceed the positions in wpe`);
+  requireElements(label, 'embedding', 'out', out, B * T * C, `B*T*C = ${B}*${T}*${C}`);
 
   const pipeline = ctx.pipelines.get('embedding', () => wgslConstants({ WORKGROUP_SIZE }) + source);
   const params = makeUniform(ctx, `${label} params`, [['u32', B * T], ['u32', T], ['u32', C], ['u32', V]]);
@@ -44,8 +43,3 @@ export function makeEmbedding(ctx: GpuContext, label: string, args: EmbeddingArg
   };
 }
 
-function requireElements(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
-  if (buffer.size < count * 4) {
-    throw new Error(`${label}: embedding ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} elements)`);
-  }
-}

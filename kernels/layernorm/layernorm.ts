@@ -2,6 +2,7 @@
  * LayerNorm on the GPU over rows of C channels (biased variance, as PyTorch):
  * out[n, :] = (x[n, :] - mean) / sqrt(var + eps) * gamma + beta. One workgroup per row.
  */
+import { requireElements, requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -30,14 +31,12 @@ export interface LayerNormArgs {
 export function makeLayerNorm(ctx: GpuContext, label: string, args: LayerNormArgs): Dispatch {
   const { x, gamma, beta, out, N, C } = args;
   const eps = args.eps ?? LAYER_NORM_DEFAULT_EPS;
-  for (const [name, value] of [['N', N], ['C', C]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: layernorm ${name} must be a positive integer, got ${value}`);
-  }
+  requirePositiveDims(label, 'layernorm', { N, C });
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`${label}: layernorm eps must be a finite number >= 0, got ${eps}`);
-  requireFloats(label, 'x', x, N * C, `N*C = ${N}*${C}`);
-  requireFloats(label, 'gamma', gamma, C, `C = ${C}`);
-  requireFloats(label, 'beta', beta, C, `C = ${C}`);
-  requireFloats(label, 'out', out, N * C, `N*C = ${N}*${C}`);
+  requireElements(label, 'layernorm', 'x', x, N * C, `N*C = ${N}*${C}`);
+  requireElements(label, 'layernorm', 'gamma', gamma, C, `C = ${C}`);
+  requireElements(label, 'layernorm', 'beta', beta, C, `C = ${C}`);
+  requireElements(label, 'layernorm', 'out', out, N * C, `N*C = ${N}*${C}`);
   if (out === x) throw new Error(`${label}: layernorm out must be a separate buffer from x`);
 
   const pipeline = ctx.pipelines.get('layernorm', () => wgslConstants({ WORKGROUP_SIZE }) + source);
@@ -50,8 +49,3 @@ export function makeLayerNorm(ctx: GpuContext, label: string, args: LayerNormArg
   };
 }
 
-function requireFloats(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
-  if (buffer.size < count * 4) {
-    throw new Error(`${label}: layernorm ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} floats)`);
-  }
-}

@@ -4,6 +4,7 @@
  * wte, V×C, this way). Each workgroup computes a TILE_M × TILE_N block of out, and each thread a
  * ROWS_PER_THREAD × COLS_PER_THREAD set of it, from tiles staged in workgroup memory.
  */
+import { requireElements, requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -55,13 +56,11 @@ export interface MatmulArgs {
 
 export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Dispatch {
   const { a, b, bias, out, M, K, N, transposeB } = args;
-  for (const [name, value] of [['M', M], ['K', K], ['N', N]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${label}: matmul ${name} must be a positive integer, got ${value}`);
-  }
-  requireFloats(label, 'a', a, M * K, `M*K = ${M}*${K}`);
-  requireFloats(label, 'b', b, K * N, `K*N = ${K}*${N}`);
-  requireFloats(label, 'out', out, M * N, `M*N = ${M}*${N}`);
-  if (bias) requireFloats(label, 'bias', bias, N, `N = ${N}`);
+  requirePositiveDims(label, 'matmul', { M, K, N });
+  requireElements(label, 'matmul', 'a', a, M * K, `M*K = ${M}*${K}`);
+  requireElements(label, 'matmul', 'b', b, K * N, `K*N = ${K}*${N}`);
+  requireElements(label, 'matmul', 'out', out, M * N, `M*N = ${M}*${N}`);
+  if (bias) requireElements(label, 'matmul', 'bias', bias, N, `N = ${N}`);
   if (out === a || out === b) throw new Error(`${label}: matmul out must be a separate buffer from a and b`);
 
   const workgroups: [number, number, number] = [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M), 1];
@@ -86,8 +85,3 @@ export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Di
   };
 }
 
-function requireFloats(label: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
-  if (buffer.size < count * 4) {
-    throw new Error(`${label}: matmul ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} floats)`);
-  }
-}
