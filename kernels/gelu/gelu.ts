@@ -1,4 +1,5 @@
 /** GELU (GPT-2's tanh form) on the GPU, element-wise over n floats, out of place or in place. */
+import { requireElements, requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -23,10 +24,9 @@ export interface GeluArgs {
 
 export function makeGelu(ctx: GpuContext, label: string, args: GeluArgs): Dispatch {
   const { x, out, n } = args;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${label}: gelu n must be a positive integer, got ${n}`);
-  for (const [name, buffer] of [['x', x], ['out', out]] as const) {
-    if (buffer.size < n * 4) throw new Error(`${label}: gelu ${name} is too small: ${buffer.size} bytes, expected at least ${n * 4} (n = ${n} floats)`);
-  }
+  requirePositiveDims(label, 'gelu', { n });
+  requireElements(label, 'gelu', 'x', x, n, `n = ${n}`);
+  requireElements(label, 'gelu', 'out', out, n, `n = ${n}`);
 
   const inPlace = out === x;
   const shader = () => wgslConstants({ WORKGROUP_SIZE, GELU_SCALE, GELU_CUBIC, GELU_SATURATION: { f32: GELU_SATURATION } }) + source;

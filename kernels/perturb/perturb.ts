@@ -10,6 +10,7 @@
  * When src === dst the in-place variant binds one read_write buffer, so the same code serves the
  * scratch copy (src = θ, dst = scratch, c = ±ε) and the update (src = dst = θ, c = −η·g, keep = 1 − η·λ).
  */
+import { requireElements } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -43,11 +44,6 @@ function tensorSource(variant: TensorVariant): string {
   return variant === 'copy' ? copySource : inPlaceSource;
 }
 
-function checkFloats(label: string, name: string, buffer: GPUBuffer, count: number): void {
-  if (count * 4 > buffer.size) {
-    throw new Error(`${label}: ${name} is too small: ${buffer.size / 4} floats for ${count} elements`);
-  }
-}
 
 export interface PerturbFullArgs {
   /** [N] f32 input, which may be the same buffer as dst. */
@@ -74,8 +70,8 @@ export function makePerturbFull(ctx: GpuContext, label: string, args: PerturbFul
   if (indexOffset + args.n > 2 ** 32) {
     throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} exceeds the last u32 index 2^32 − 1`);
   }
-  checkFloats(label, 'src', args.src, args.n);
-  checkFloats(label, 'dst', args.dst, args.n);
+  requireElements(label, 'perturb', 'src', args.src, args.n, `n = ${args.n}`);
+  requireElements(label, 'perturb', 'dst', args.dst, args.n, `n = ${args.n}`);
 
   const variant = tensorVariant(args.src, args.dst);
   const pipeline = ctx.pipelines.get(`perturb-full:${variant}`, () =>
@@ -134,11 +130,11 @@ export function makePerturbLowRank(ctx: GpuContext, label: string, args: Perturb
   }
   if (m * n > 2 ** 32) throw new Error(`${label}: m·n = ${m * n} exceeds the u32 index range`);
   if (!Number.isFinite(args.scale)) throw new Error(`${label}: scale must be finite, got ${args.scale}`);
-  checkFloats(label, 'src', args.src, m * n);
-  checkFloats(label, 'dst', args.dst, m * n);
-  checkFloats(label, 'u', args.u, (rowOffset + m) * r);
-  checkFloats(label, 'v', args.v, n * r);
-  checkFloats(label, 'sigma', args.sigma, r * r);
+  requireElements(label, 'perturb', 'src', args.src, m * n, `m·n = ${m}·${n}`);
+  requireElements(label, 'perturb', 'dst', args.dst, m * n, `m·n = ${m}·${n}`);
+  requireElements(label, 'perturb', 'u', args.u, (rowOffset + m) * r, `(rowOffset + m)·r = (${rowOffset} + ${m})·${r}`);
+  requireElements(label, 'perturb', 'v', args.v, n * r, `n·r = ${n}·${r}`);
+  requireElements(label, 'perturb', 'sigma', args.sigma, r * r, `r·r = ${r}·${r}`);
 
   const variant = tensorVariant(args.src, args.dst);
   const pipeline = ctx.pipelines.get(`perturb-low-rank:${variant}`, () =>

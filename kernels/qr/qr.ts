@@ -4,6 +4,7 @@
  * pass, in a single workgroup. SubZero fills `a` with `makeGaussianFill` and then runs this to get
  * orthonormal U and V.
  */
+import { requireElements } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -35,9 +36,7 @@ export function makeQr(ctx: GpuContext, label: string, args: QrArgs): Dispatch {
   if (!Number.isInteger(m) || m < r) {
     throw new Error(`${label}: m must be an integer ≥ r = ${r}, got ${m}`);
   }
-  if (m * r * 4 > args.a.size) {
-    throw new Error(`${label}: a is too small: ${args.a.size / 4} floats for m·r = ${m * r}`);
-  }
+  requireElements(label, 'qr', 'a', args.a, m * r, `m·r = ${m}·${r}`);
 
   const pipeline = ctx.pipelines.get('qr-mgs', () => wgslConstants({ WORKGROUP_SIZE, QR_MAX_RANK, QR_PASSES }) + source);
   const params = makeUniform(ctx, `${label} params`, [

@@ -6,6 +6,7 @@
  * binding GAUSSIAN_TABLE_BINDING (0), and must bind `getGaussianTable(ctx)` there, i.e. pass it
  * first to `makeBindGroup`. Its own bindings start at 1.
  */
+import { requireElements } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
 import { makeBindGroup, makeUniform, workgroupGrid, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
@@ -90,9 +91,7 @@ export function makeGaussianFill(ctx: GpuContext, label: string, args: GaussianF
   if (indexOffset + args.n > 2 ** 32) {
     throw new Error(`${label}: indexOffset + n = ${indexOffset + args.n} exceeds the last u32 index 2^32 − 1`);
   }
-  if (args.n * 4 > args.out.size) {
-    throw new Error(`${label}: out is too small: ${args.out.size / 4} floats for n = ${args.n}`);
-  }
+  requireElements(label, 'gaussian fill', 'out', args.out, args.n, `n = ${args.n}`);
 
   const pipeline = ctx.pipelines.get('gaussian-fill', () => wgslConstants({ WORKGROUP_SIZE }) + rngWgsl() + stepParamsWgsl() + fillSource);
   const params = makeUniform(ctx, `${label} params`, [
