@@ -170,7 +170,7 @@ export class TrainingSession {
     return sum / count;
   }
 
-  /** Samples `count` tokens after `prompt` (temperature 0.8, seeded), with a B=1 plan at full context. */
+  /** Samples `count` tokens after `prompt` (temperature 0.8, seeded) with a B=1 plan over the last min(P, 256) tokens. */
   async generate(prompt: string, count: number): Promise<string> {
     const { ctx, model, loaded } = this;
     const P = Math.min(loaded.config.nPositions, 256);
