@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID, validateRunConfig } from '../run/config';
 import type { DatasetSource, ModelSource, OptimizerConfig, RunConfig } from '../run/types';
+import { checkDatasetFile, checkModelConfigFile, fetchEmbeddedModelContext, type DatasetSummary, type FileCheck, type ModelContext } from './file-checks';
 
 /** Hyperparameters that every optimizer has. */
 export const OPTIMIZER_FIELDS = ['learningRate', 'perturbationScale', 'weightDecay'] as const;
@@ -39,6 +40,12 @@ export interface ConfigFormState {
   unmatchedModelFiles: string[];
   datasetChoice: DatasetChoice;
   datasetFile: File | null;
+  /** Parse result of `datasetFile`; null when no file is picked. */
+  datasetCheck: FileCheck<DatasetSummary> | null;
+  /** Parse result of the picked config.json; null when none is picked. */
+  modelConfigCheck: FileCheck<ModelContext> | null;
+  /** Context of the embedded model, fetched once at startup by loadEmbeddedModelContext. */
+  embeddedModelContext: FileCheck<ModelContext>;
 }
 
 function initialDrafts(): Record<NumericField, string> {
@@ -68,6 +75,9 @@ export const useConfigStore = create<ConfigFormState>()(() => ({
   unmatchedModelFiles: [],
   datasetChoice: 'embedded',
   datasetFile: null,
+  datasetCheck: null,
+  modelConfigCheck: null,
+  embeddedModelContext: { status: 'reading' },
 }));
 
 export function setDraft(field: NumericField, text: string): void {
@@ -100,8 +110,23 @@ export function setDatasetChoice(choice: DatasetChoice): void {
   useConfigStore.setState({ datasetChoice: choice });
 }
 
+/** Stores the picked dataset file and parses it, so a malformed file is reported before Run. */
 export function setDatasetFile(file: File | null): void {
-  useConfigStore.setState({ datasetFile: file });
+  useConfigStore.setState({ datasetFile: file, datasetCheck: file ? { status: 'reading' } : null });
+  if (!file) return;
+  void checkDatasetFile(file).then((check) => {
+    // A file picked while this one was read replaces it, so its result is dropped.
+    if (useConfigStore.getState().datasetFile === file) useConfigStore.setState({ datasetCheck: check });
+  });
+}
+
+let embeddedContextRequested = false;
+
+/** Fetches the embedded model's config.json relative to `baseUrl` once; later calls do nothing. */
+export function loadEmbeddedModelContext(baseUrl: string): void {
+  if (embeddedContextRequested) return;
+  embeddedContextRequested = true;
+  void fetchEmbeddedModelContext(baseUrl).then((check) => useConfigStore.setState({ embeddedModelContext: check }));
 }
 
 /**
@@ -120,10 +145,17 @@ export function addModelFiles(files: Iterable<File>): void {
     else unmatched.push(file.name);
   }
   useConfigStore.setState({ modelFiles: next, unmatchedModelFiles: unmatched });
+
+  const configFile = next.config;
+  if (!configFile || configFile === current.config) return;
+  useConfigStore.setState({ modelConfigCheck: { status: 'reading' } });
+  void checkModelConfigFile(configFile).then((check) => {
+    if (useConfigStore.getState().modelFiles.config === configFile) useConfigStore.setState({ modelConfigCheck: check });
+  });
 }
 
 export function clearModelFiles(): void {
-  useConfigStore.setState({ modelFiles: { config: null, safetensors: null, tokenizer: null }, unmatchedModelFiles: [] });
+  useConfigStore.setState({ modelFiles: { config: null, safetensors: null, tokenizer: null }, unmatchedModelFiles: [], modelConfigCheck: null });
 }
 
 /** Path of a field in RunConfig, as validateRunConfig names it in messages. */
@@ -139,6 +171,8 @@ export interface DerivedRunForm {
   fieldProblems: Record<string, string[]>;
   /** Problems that name no single field. */
   otherProblems: string[];
+  /** Checks still reading a file (a picked dataset or config.json, the embedded config); config stays null until they end. */
+  pending: string[];
 }
 
 /** Parses the typed text of a numeric field; returns null when it is not a finite number. */
@@ -177,17 +211,29 @@ export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
     values[field] = value ?? 0;
   }
 
-  // 2. Model and dataset sources, which need picked files when not embedded.
+  // 2. Model and dataset sources, which need picked files when not embedded, and the parse
+  //    results of those files.
+  const pending: string[] = [];
   let model: ModelSource = { kind: 'embedded', id: EMBEDDED_MODEL_ID };
+  let modelConfigCheck: FileCheck<ModelContext> | null = form.embeddedModelContext;
   if (form.modelChoice === 'files') {
     const { config, safetensors, tokenizer } = form.modelFiles;
     const missing = [config ? null : 'config.json', safetensors ? null : 'model.safetensors', tokenizer ? null : 'tokenizer.json'].filter((name) => name);
     if (missing.length) addProblem('model', `model: pick ${missing.join(', ')} from disk`);
     model = { kind: 'files', name: safetensors?.name ?? 'model.safetensors' };
+    modelConfigCheck = form.modelConfigCheck;
+    if (modelConfigCheck?.status === 'invalid') addProblem('model', modelConfigCheck.message);
   }
+  // NOTE: when the embedded config.json cannot be fetched, Run stays enabled and the worker checks
+  // the sequence length once it loads the model. ModelPicker shows why.
+  if (modelConfigCheck?.status === 'reading') pending.push('Reading the model config…');
+  const modelContext = modelConfigCheck?.status === 'valid' ? modelConfigCheck.value : null;
+
   let dataset: DatasetSource = { kind: 'embedded', id: EMBEDDED_DATASET_ID };
   if (form.datasetChoice === 'upload') {
     if (!form.datasetFile) addProblem('dataset', 'dataset: pick a .txt, .jsonl or .csv file');
+    else if (form.datasetCheck?.status === 'reading') pending.push(`Reading ${form.datasetFile.name}…`);
+    else if (form.datasetCheck?.status === 'invalid') addProblem('dataset', form.datasetCheck.message);
     dataset = { kind: 'upload', name: form.datasetFile?.name ?? '', size: form.datasetFile?.size ?? 0 };
   }
 
@@ -219,6 +265,14 @@ export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
     else if (!unparsed.has(path)) addProblem(path, message);
   }
 
-  const valid = otherProblems.length === 0 && Object.keys(fieldProblems).length === 0;
-  return { config: valid ? config : null, fieldProblems, otherProblems };
+  // 4. The model's context bounds the sequence length, which the schema alone cannot know.
+  if (modelContext && !fieldProblems.sequenceLength && config.sequenceLength > modelContext.nPositions) {
+    addProblem(
+      'sequenceLength',
+      `Sequence length ${config.sequenceLength} exceeds the model's context of ${modelContext.nPositions} tokens (n_positions of ${modelContext.source}); use at most ${modelContext.nPositions}`,
+    );
+  }
+
+  const valid = otherProblems.length === 0 && Object.keys(fieldProblems).length === 0 && pending.length === 0;
+  return { config: valid ? config : null, fieldProblems, otherProblems, pending };
 }

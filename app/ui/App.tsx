@@ -1,3 +1,5 @@
+import { useEffect } from 'react';
+import { loadEmbeddedModelContext } from '../store/config';
 import { ErrorBanners, WebGpuBanner } from './Banners';
 import { ConfigPanel } from './ConfigPanel';
 import { LogPanel } from './LogPanel';
@@ -7,6 +9,11 @@ import { RunControls, StatusLine } from './RunControls';
 import { SamplePanel } from './SamplePanel';
 
 export function App() {
+  useEffect(() => {
+    // The embedded model's context length lets the form flag a too-long sequence before Run.
+    loadEmbeddedModelContext(new URL(import.meta.env.BASE_URL, window.location.href).href);
+  }, []);
+
   return (
     <div className="app">
       <header className="topbar">

@@ -11,6 +11,7 @@ interface PickerProps {
 export function DatasetPicker({ problems, disabled }: PickerProps) {
   const choice = useConfigStore((state) => state.datasetChoice);
   const file = useConfigStore((state) => state.datasetFile);
+  const check = useConfigStore((state) => state.datasetCheck);
 
   return (
     <fieldset className="group" disabled={disabled}>
@@ -29,7 +30,8 @@ export function DatasetPicker({ problems, disabled }: PickerProps) {
           <input type="file" accept=".txt,.jsonl,.csv" onChange={(event) => setDatasetFile(event.target.files?.[0] ?? null)} data-testid="dataset-file-input" />
           {file && (
             <p className="note" data-testid="dataset-file-name">
-              {file.name} ({formatMiB(file.size)})
+              {file.name} ({formatMiB(file.size)}){check?.status === 'reading' && ', checking…'}
+              {check?.status === 'valid' && `, ${check.value.textCount} ${check.value.textCount === 1 ? 'text' : 'texts'}`}
             </p>
           )}
           <p className="note">

@@ -33,6 +33,11 @@ function usedCategories(points: readonly MemoryPoint[]): MemoryCategory[] {
   return MEMORY_CATEGORIES.filter((category) => points.some((point) => point.bytes[category] > 0));
 }
 
+/** Sorts legend items in stack order, bottom first, instead of recharts' default alphabetical order. */
+function legendOrder(item: { dataKey?: unknown }): number {
+  return MEMORY_CATEGORIES.indexOf(item.dataKey as MemoryCategory);
+}
+
 /**
  * GPU memory by category over steps, stacked, from the buffer pool's byte counts (WebGPU has no
  * memory query), with the current and peak figures.
@@ -61,7 +66,7 @@ export function MemoryChart() {
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
             <YAxis tick={{ fontSize: 11 }} width={56} tickFormatter={(value: number) => `${value.toFixed(0)} MiB`} />
             <Tooltip formatter={(value) => (typeof value === 'number' ? `${value.toFixed(2)} MiB` : String(value))} labelFormatter={(step) => `step ${step}`} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Legend wrapperStyle={{ fontSize: 12 }} iconType="square" itemSorter={legendOrder} />
             {categories.map((category) => (
               <Area
                 key={category}

@@ -14,6 +14,9 @@ export function ModelPicker({ problems, disabled }: PickerProps) {
   const choice = useConfigStore((state) => state.modelChoice);
   const files = useConfigStore((state) => state.modelFiles);
   const unmatched = useConfigStore((state) => state.unmatchedModelFiles);
+  const embeddedContext = useConfigStore((state) => state.embeddedModelContext);
+  const configCheck = useConfigStore((state) => state.modelConfigCheck);
+  const context = choice === 'embedded' ? embeddedContext : configCheck;
   const [dragging, setDragging] = useState(false);
 
   const onDrop = (event: DragEvent) => {
@@ -67,6 +70,16 @@ export function ModelPicker({ problems, disabled }: PickerProps) {
             Clear picked files
           </button>
         </div>
+      )}
+      {context?.status === 'valid' && (
+        <p className="note" data-testid="model-context">
+          Context: {context.value.nPositions} tokens
+        </p>
+      )}
+      {choice === 'embedded' && embeddedContext.status === 'invalid' && (
+        <p className="note" data-testid="model-context">
+          The context length is unknown because {embeddedContext.message}. The sequence length is checked when the run loads the model.
+        </p>
       )}
       <FieldProblems testId="field-error-model" problems={problems.model} />
     </fieldset>

@@ -11,7 +11,7 @@ const RATE_WINDOW_STEPS = 20;
 
 /** Renders Run and Stop, plus the config problems that name no single field. */
 export function RunControls() {
-  const { config, otherProblems, fieldProblems } = useRunForm();
+  const { config, otherProblems, fieldProblems, pending } = useRunForm();
   const webgpu = useWebGpuStore();
   const phase = useRunStore((state) => state.phase);
   const active = useRunActive();
@@ -20,6 +20,7 @@ export function RunControls() {
   let blockedReason: string | null = null;
   if (webgpu.status === 'checking') blockedReason = 'Checking for WebGPU…';
   else if (webgpu.status === 'unavailable') blockedReason = 'WebGPU is not available in this browser.';
+  else if (problemCount === 0 && pending.length > 0) blockedReason = pending.join(' ');
   else if (!config) blockedReason = `Fix the ${problemCount === 1 ? 'problem' : `${problemCount} problems`} in the form first.`;
   else if (active) blockedReason = 'A run is in progress.';
 

@@ -168,38 +168,101 @@ describe('playground page', () => {
 
     await page.getByTestId('dataset-upload').check();
     await expectEnabled(page.getByTestId('run-button'), false);
+    await fillSettings(page, { batchSize: '2', sequenceLength: '32', steps: '2', evalEvery: '0', sampleTokens: '0' });
     await page.getByTestId('dataset-file-input').setInputFiles({
       name: 'broken.jsonl',
       mimeType: 'application/jsonl',
       buffer: Buffer.from('{"text": "The first record is fine."}\n{"text": "The second record never closes its string}\n{"text": "third"}\n'),
     });
     expect(await page.getByTestId('dataset-file-name').textContent()).toContain('broken.jsonl');
-    await fillSettings(page, { batchSize: '2', sequenceLength: '32', steps: '2', evalEvery: '0', sampleTokens: '0' });
-    await page.getByTestId('run-button').click();
 
-    const banner = page.getByTestId('error-banner').first();
-    await banner.waitFor({ state: 'visible', timeout: RUN_TIMEOUT_MS });
-    const bannerText = (await banner.getByTestId('error-message').textContent()) ?? '';
-    expect(bannerText, diagnostics()).toContain('broken.jsonl');
+    // The file is parsed when picked, so the problem shows under the picker before Run.
+    const datasetError = page.getByTestId('field-error-dataset');
+    await datasetError.waitFor({ state: 'visible', timeout: 10_000 });
+    const errorText = (await datasetError.textContent()) ?? '';
+    expect(errorText, diagnostics()).toContain('broken.jsonl');
     // The parser may write "line 2" or "broken.jsonl:2"; either names the line.
-    expect(bannerText).toMatch(/line 2\b|broken\.jsonl:2\b/i);
+    expect(errorText).toMatch(/line 2\b|broken\.jsonl:2\b/i);
+    await expectEnabled(page.getByTestId('run-button'), false);
+    expect(await page.getByTestId('run-button').getAttribute('title')).toBe('Fix the problem in the form first.');
     await page.screenshot({ path: path.join(artifactsDir, 'malformed-jsonl.png'), fullPage: true });
-
-    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: 60_000 });
     const result = await summary(page);
-    expect(finishReason(result)).toBe('error');
-    expect(await page.getByTestId('log-panel').textContent()).toContain('broken.jsonl');
+    expect(result.phase).toBe('idle');
+    expect(result.errors).toEqual([]);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
 
-    // The page stays usable: the banner dismisses, the form edits, and Run is offered again.
-    const bannerCount = await page.getByTestId('error-banner').count();
-    await page.getByTestId('error-dismiss').first().click();
-    await expect.poll(() => page.getByTestId('error-banner').count()).toBe(bannerCount - 1);
+    // A CSV without a "text" column is rejected the same way.
+    await page.getByTestId('dataset-file-input').setInputFiles({
+      name: 'no-text.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('title,body\nfirst,hello\n'),
+    });
+    await expect.poll(() => datasetError.textContent(), { timeout: 10_000 }).toContain('no-text.csv');
+    expect(await datasetError.textContent()).toContain('text');
+    await expectEnabled(page.getByTestId('run-button'), false);
+
+    // A valid file clears the problem and offers Run again.
+    await page.getByTestId('dataset-file-input').setInputFiles({
+      name: 'fixed.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from('{"text": "The first record is fine."}\n{"text": "So is the second."}\n'),
+    });
+    await expect.poll(() => datasetError.count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.getByTestId('dataset-file-name').textContent()).toContain('2 texts');
+    await expectEnabled(page.getByTestId('run-button'), true);
+
+    // The page stays usable: the form edits, and Run is offered again.
     await page.getByTestId('dataset-embedded').check();
     await page.getByTestId('field-steps').fill('abc');
     expect(await page.getByTestId('field-error-steps').textContent()).toContain('steps must be a number (got "abc")');
     await expectEnabled(page.getByTestId('run-button'), false);
     await page.getByTestId('field-steps').fill('3');
     expect(await page.getByTestId('field-error-steps').count()).toBe(0);
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.close();
+  });
+
+  it('flags sequence length beyond context', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await page.goto(server.url);
+    await expectWebGpuAvailable(page, diagnostics);
+    await expectEnabled(page.getByTestId('run-button'), true);
+    expect(await page.getByTestId('model-context').textContent()).toContain('128 tokens');
+
+    // The embedded gpt2-moby has n_positions 128.
+    await fillSettings(page, { sequenceLength: '1000' });
+    const lengthError = page.getByTestId('field-error-sequenceLength');
+    expect(await lengthError.textContent(), diagnostics()).toContain("Sequence length 1000 exceeds the model's context of 128 tokens");
+    expect(await page.getByTestId('field-sequenceLength').getAttribute('aria-invalid')).toBe('true');
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await page.screenshot({ path: path.join(artifactsDir, 'sequence-too-long.png'), fullPage: true });
+
+    await fillSettings(page, { sequenceLength: '128' });
+    expect(await lengthError.count()).toBe(0);
+    await expectEnabled(page.getByTestId('run-button'), true);
+
+    // A config.json picked from disk is parsed when picked and sets the context.
+    await page.getByTestId('model-files').check();
+    await page.getByTestId('model-files-input').setInputFiles({
+      name: 'config.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ model_type: 'gpt2', vocab_size: 256, n_positions: 64, n_embd: 128, n_layer: 2, n_head: 4 })),
+    });
+    await expect.poll(() => lengthError.textContent(), { timeout: 10_000 }).toContain("Sequence length 128 exceeds the model's context of 64 tokens");
+    await fillSettings(page, { sequenceLength: '64' });
+    expect(await lengthError.count()).toBe(0);
+
+    // A config.json that does not parse is reported under the model picker.
+    await page.getByTestId('model-files-input').setInputFiles({ name: 'config.json', mimeType: 'application/json', buffer: Buffer.from('{"model_type": "gpt2",') });
+    const modelError = page.getByTestId('field-error-model');
+    await expect.poll(() => modelError.textContent(), { timeout: 10_000 }).toContain('config.json: not valid JSON');
+    await expectEnabled(page.getByTestId('run-button'), false);
+
+    // Back on the embedded model, 128 fits again.
+    await page.getByTestId('model-embedded').check();
+    await fillSettings(page, { sequenceLength: '128' });
+    expect(await lengthError.count()).toBe(0);
     await expectEnabled(page.getByTestId('run-button'), true);
     await page.close();
   });
