@@ -7,7 +7,7 @@ export function requirePositiveDims(label: string, op: string, dims: Record<stri
   }
 }
 
-/** Throws unless `buffer` holds at least `count` 4-byte elements; `formula` shows how count was derived. */
+/** Throws unless `buffer` has room for `count` 4-byte elements. `formula` shows how count was derived. */
 export function requireElements(label: string, op: string, name: string, buffer: GPUBuffer, count: number, formula: string): void {
   if (buffer.size < count * 4) {
     throw new Error(`${label}: ${op} ${name} is too small: ${buffer.size} bytes, expected at least ${count * 4} (${formula} elements)`);
