@@ -84,8 +84,7 @@ export async function runTraining(
     emit({ type: 'log', level: 'info', message: `Run ${reason} after ${step} steps.` });
     emit({ type: 'finished', reason, step, elapsedMs: trainMs });
   } catch (error) {
-    const message = ctx.lost?.message ?? (error instanceof Error ? error.message : String(error));
-    emit({ type: 'error', message });
+    emit({ type: 'error', message: ctx.lost?.message ?? describeFailure(error, step) });
     emit({ type: 'finished', reason: 'error', step, elapsedMs: trainMs });
   } finally {
     if (!ctx.lost) session?.release();
@@ -224,6 +223,17 @@ export class TrainingSession {
     this.ctx.pool.release(this.lossSlots);
     this.ctx.pool.release(this.lossReadback);
   }
+}
+
+/** Describes a thrown error; GPU calls on a destroyed or lost device can reject with an empty message. */
+function describeFailure(error: unknown, step: number): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.trim()) return message;
+  const name = error instanceof Error ? error.name : 'Error';
+  return (
+    `A GPU operation failed at step ${step + 1} (${name}, no message); the device was probably lost or destroyed. ` +
+    'Results recorded so far are kept. Restart the run, or reload the page to get a new device.'
+  );
 }
 
 /** Key word that separates batch sampling from the optimizer's uses of the run seed. */

@@ -7,6 +7,8 @@ import { gpt2ExpectedShapes } from '../../app/model/gpt2-weights';
 import type { Gpt2Config } from '../../app/model/gpt2-config';
 import { loadTokenizer } from '../../app/model/tokenizer';
 import type { LoadedModel } from '../../app/run/load-model';
+import { writeSafetensors } from '../../app/model/safetensors';
+import type { ModelFiles } from '../../app/run/types';
 import { randomArray } from './gpu';
 
 export const TINY_CONFIG: Gpt2Config = {
@@ -38,3 +40,27 @@ export function tinyModel(config: Gpt2Config = TINY_CONFIG, seed = 7): LoadedMod
 
 /** Text long enough for a few batches of the tiny model. */
 export const TINY_TEXT = 'It is a truth universally acknowledged that a tiny model must still be tested on real text. '.repeat(8);
+
+/** Serialises a tiny model as Hugging Face files (config.json, model.safetensors, tokenizer.json). */
+export function tinyModelFiles(config: Gpt2Config = TINY_CONFIG, seed = 7): ModelFiles {
+  const loaded = tinyModel(config, seed);
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, shape] of gpt2ExpectedShapes(config)) tensors.set(`transformer.${name}`, { shape, data: loaded.weights.get(name)! });
+  const bytes = writeSafetensors(tensors);
+  const json = {
+    model_type: 'gpt2',
+    vocab_size: config.vocabSize,
+    n_positions: config.nPositions,
+    n_embd: config.nEmbd,
+    n_layer: config.nLayer,
+    n_head: config.nHead,
+    layer_norm_epsilon: config.layerNormEpsilon,
+    activation_function: config.activation,
+  };
+  return {
+    name: 'tiny-random',
+    config: JSON.stringify(json),
+    safetensors: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    tokenizer: embeddedTokenizerJson(),
+  };
+}
