@@ -15,6 +15,7 @@ Union addresses) with a zeroth-order optimizer on the GPU, and writes one JSON o
   --lr X                learning rate η (default ${DEFAULT_SUBZERO.learningRate})
   --eps X               perturbation scale ε (default ${DEFAULT_SUBZERO.perturbationScale})
   --weight-decay X      weight decay λ for 2-D weights (default 0)
+  --freeze-embeddings   keep wte and wpe fixed (neither perturbed nor updated)
   --rank R              SubZero subspace rank (default ${(DEFAULT_SUBZERO as { rank: number }).rank})
   --period T            SubZero steps between subspace refreshes (default ${(DEFAULT_SUBZERO as { subspacePeriod: number }).subspacePeriod})
   --batch B             sequences per step (default ${DEFAULT_CONFIG.batchSize})
@@ -92,6 +93,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       lr: { type: 'string' },
       eps: { type: 'string' },
       'weight-decay': { type: 'string' },
+      'freeze-embeddings': { type: 'boolean' },
       rank: { type: 'string' },
       period: { type: 'string' },
       batch: { type: 'string' },
@@ -113,6 +115,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     learningRate: number('lr', values.lr, base.learningRate),
     perturbationScale: number('eps', values.eps, base.perturbationScale),
     weightDecay: number('weight-decay', values['weight-decay'], base.weightDecay),
+    ...(values['freeze-embeddings'] ? { freezeEmbeddings: true } : {}),
   };
   const optimizer: OptimizerConfig =
     name === 'mezo'

@@ -54,7 +54,7 @@ export class Subzero extends ZerothOrderBase {
   private buildSubspaces(rank: number): void {
     const ctx = this.ctx;
     for (const param of this.model.parameters) {
-      if (param.shape.length !== 2) continue;
+      if (param.shape.length !== 2 || !this.isTrainable(param)) continue;
       const r = Math.min(rank, param.rows, param.cols);
       const make = (name: string, floats: number) => ctx.pool.storage(`subzero ${name} ${param.name}`, 'perturbation', floats * 4);
       const subspace: Subspace = { rank: r, u: make('U', param.rows * r), v: make('V', param.cols * r), sigma: make('sigma', r * r) };

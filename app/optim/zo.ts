@@ -15,6 +15,9 @@ import { philox4x32 } from '../../kernels/rng/rng.ref';
 import type { Gpt2Model, Parameter, ParameterView, ScratchSlot } from '../model/gpt2';
 import type { OptimizerConfig } from '../run/types';
 
+/** Tensors that `freezeEmbeddings` keeps fixed. */
+const EMBEDDING_NAMES = new Set(['wte.weight', 'wpe.weight']);
+
 /** Key words that separate the generator's uses of one run seed. */
 const STEP_SEED_KEY = 0x5eed0001;
 const SUBSPACE_SEED_KEY = 0x5eed0002;
@@ -84,6 +87,7 @@ export class ZerothOrderBase implements ZerothOrderOptimizer {
     }
 
     this.perturbedView = (param, slot) => {
+      if (!this.isTrainable(param)) return { buffer: param.buffer, dispatches: [] };
       const dst = this.scratch.get(slot);
       if (!dst) throw new Error(`${config.name}: unknown scratch slot "${slot}".`);
       return { buffer: dst, dispatches: [this.perturbDispatch(param, param.buffer, dst, false)] };
@@ -95,10 +99,16 @@ export class ZerothOrderBase implements ZerothOrderOptimizer {
   protected finishSetup(): void {
     const { buffers } = this.ctx.pool.capture(() => {
       for (const param of this.model.parameters) {
+        if (!this.isTrainable(param)) continue;
         this.updateDispatches.push(this.perturbDispatch(param, param.buffer, param.buffer, param.decay));
       }
     });
     this.owned.push(...buffers);
+  }
+
+  /** Tells whether `param` is perturbed and updated; frozen embeddings are read as they are. */
+  protected isTrainable(param: Parameter): boolean {
+    return !(this.config.freezeEmbeddings && EMBEDDING_NAMES.has(param.name));
   }
 
   /** Builds `dst = keep·src + c·Z(param)`; the full-rank form draws z ~ N(0, I) element-wise. */

@@ -45,6 +45,7 @@ const optimizerCommon = {
   learningRate: { ...positive, maximum: 10 },
   perturbationScale: { ...positive, maximum: 1 },
   weightDecay: { type: 'number', minimum: 0, maximum: 1 },
+  freezeEmbeddings: { type: 'boolean' },
 } as const;
 
 export const RUN_CONFIG_SCHEMA = {

@@ -21,6 +21,8 @@ export interface MezoConfig {
   perturbationScale: number;
   /** Weight decay λ, skipped for biases and norm weights. */
   weightDecay: number;
+  /** Keeps the token and position embeddings (wte, wpe) fixed: they are neither perturbed nor updated. */
+  freezeEmbeddings?: boolean;
 }
 
 export interface SubzeroConfig extends Omit<MezoConfig, 'name'> {

@@ -156,6 +156,19 @@ describe('zeroth-order step', () => {
     s.release();
   });
 
+  it.each([MEZO, SUBZERO])('freezeEmbeddings keeps wte and wpe fixed ($name)', async (optimizer) => {
+    const ctx = await gpu();
+    const s = session(ctx, { ...optimizer, freezeEmbeddings: true });
+    const before = await readWeights(ctx, s);
+    await s.step(0);
+    const after = await readWeights(ctx, s);
+    for (const [t, param] of s.model.parameters.entries()) {
+      const changed = after[t].some((value, i) => value !== before[t][i]);
+      expect({ name: param.name, changed }).toEqual({ name: param.name, changed: !/^(wte|wpe)\./.test(param.name) });
+    }
+    s.release();
+  });
+
   it('release frees every buffer', async () => {
     const ctx = await gpu();
     session(ctx, SUBZERO).release(); // creates the per-context Gaussian table once
