@@ -1,7 +1,7 @@
 /**
- * Zeroth-order steps on the GPU against CPU replays: each update equals θ − η·g·Z within the
- * rounding of that one update (no drift from perturbing), runs replay bit for bit from the seed,
- * and the perturbed losses are the losses of θ ± εZ.
+ * Zeroth-order steps on the GPU against CPU replays. Each update equals θ − η·g·Z within the
+ * rounding of that one update, so perturbing causes no drift. Runs replay bit for bit from the
+ * seed, and the perturbed losses are the losses of θ ± εZ.
  */
 import { describe, expect, it } from 'vitest';
 import { readF32 } from '../../kernels/gpu/dispatch';
