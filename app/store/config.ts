@@ -34,6 +34,8 @@ export interface ConfigFormState {
   /** Text of each numeric field as typed. */
   drafts: Record<NumericField, string>;
   samplePrompt: string;
+  /** Keeps wte and wpe fixed during fine-tuning. */
+  freezeEmbeddings: boolean;
   modelChoice: ModelChoice;
   modelFiles: PickedModelFiles;
   /** Picked files whose names match none of the expected model files. */
@@ -70,6 +72,7 @@ export const useConfigStore = create<ConfigFormState>()(() => ({
   optimizerName: DEFAULT_CONFIG.optimizer.name,
   drafts: initialDrafts(),
   samplePrompt: DEFAULT_CONFIG.samplePrompt,
+  freezeEmbeddings: false,
   modelChoice: 'embedded',
   modelFiles: { config: null, safetensors: null, tokenizer: null },
   unmatchedModelFiles: [],
@@ -96,6 +99,10 @@ export function setOptimizer(name: OptimizerConfig['name']): void {
       weightDecay: String(defaults.weightDecay),
     },
   }));
+}
+
+export function setFreezeEmbeddings(freeze: boolean): void {
+  useConfigStore.setState({ freezeEmbeddings: freeze });
 }
 
 export function setSamplePrompt(text: string): void {
@@ -237,10 +244,16 @@ export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
     dataset = { kind: 'upload', name: form.datasetFile?.name ?? '', size: form.datasetFile?.size ?? 0 };
   }
 
+  const common = {
+    learningRate: values.learningRate,
+    perturbationScale: values.perturbationScale,
+    weightDecay: values.weightDecay,
+    ...(form.freezeEmbeddings ? { freezeEmbeddings: true } : {}),
+  };
   const optimizer: OptimizerConfig =
     form.optimizerName === 'subzero'
-      ? { name: 'subzero', learningRate: values.learningRate, perturbationScale: values.perturbationScale, weightDecay: values.weightDecay, rank: values.rank, subspacePeriod: values.subspacePeriod }
-      : { name: 'mezo', learningRate: values.learningRate, perturbationScale: values.perturbationScale, weightDecay: values.weightDecay };
+      ? { name: 'subzero', ...common, rank: values.rank, subspacePeriod: values.subspacePeriod }
+      : { name: 'mezo', ...common };
   const config: RunConfig = {
     task: 'language-model',
     model,

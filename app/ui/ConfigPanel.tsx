@@ -1,4 +1,4 @@
-import { setOptimizer, setSamplePrompt, useConfigStore } from '../store/config';
+import { setFreezeEmbeddings, setOptimizer, setSamplePrompt, useConfigStore } from '../store/config';
 import { DatasetPicker } from './DatasetPicker';
 import { FieldProblems, NumberField } from './fields';
 import { ModelPicker } from './ModelPicker';
@@ -10,6 +10,7 @@ export function ConfigPanel() {
   const disabled = useRunActive();
   const optimizerName = useConfigStore((state) => state.optimizerName);
   const samplePrompt = useConfigStore((state) => state.samplePrompt);
+  const freezeEmbeddings = useConfigStore((state) => state.freezeEmbeddings);
   const fieldProps = { problems: fieldProblems, disabled };
 
   return (
@@ -45,6 +46,10 @@ export function ConfigPanel() {
             </>
           )}
         </div>
+        <label className="checkbox" title="Token and position embeddings are neither perturbed nor updated. They carry most of the loss curvature of small models, so freezing them lets a larger learning rate pay off.">
+          <input type="checkbox" checked={freezeEmbeddings} onChange={(event) => setFreezeEmbeddings(event.target.checked)} data-testid="freeze-embeddings" />
+          Freeze embeddings (wte, wpe)
+        </label>
       </fieldset>
 
       <fieldset className="group" disabled={disabled}>
