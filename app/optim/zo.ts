@@ -21,15 +21,21 @@ const EMBEDDING_NAMES = new Set(['wte.weight', 'wpe.weight']);
 /** Key words that separate the generator's uses of one run seed. */
 const STEP_SEED_KEY = 0x5eed0001;
 const SUBSPACE_SEED_KEY = 0x5eed0002;
+export const BATCH_SEED_KEY = 0xba7c0001;
+
+/** Derives the `counter`-th seed of one use (`key`) of the run seed, with Philox as a hash. */
+export function deriveSeed(runSeed: number, key: number, counter: number): number {
+  return philox4x32([counter >>> 0, 0, 0, 0], [runSeed >>> 0, key])[0];
+}
 
 /** Derives the seed of step `step` from the run seed (Philox as a hash, so nearby steps are unrelated). */
 export function stepSeed(runSeed: number, step: number): number {
-  return philox4x32([step >>> 0, 0, 0, 0], [runSeed >>> 0, STEP_SEED_KEY])[0];
+  return deriveSeed(runSeed, STEP_SEED_KEY, step);
 }
 
 /** Derives the seed of the `refresh`-th subspace draw. */
 export function subspaceSeed(runSeed: number, refresh: number): number {
-  return philox4x32([refresh >>> 0, 0, 0, 0], [runSeed >>> 0, SUBSPACE_SEED_KEY])[0];
+  return deriveSeed(runSeed, SUBSPACE_SEED_KEY, refresh);
 }
 
 export type Pass = 'plus' | 'minus' | 'update';

@@ -9,11 +9,11 @@ import type { GpuContext } from '../../kernels/gpu/context';
 import { encodeDispatches, readF32, runDispatches } from '../../kernels/gpu/dispatch';
 import { Gpt2Model, plainView, type Activations, type ForwardPlan } from '../model/gpt2';
 import { createOptimizer, type ZerothOrderOptimizer } from '../optim';
+import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
 import { assertRunConfig } from './config';
 import { loadModel, type LoadedModel } from './load-model';
 import { SeededRng } from '../data/rng';
 import { evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
-import { philox4x32 } from '../../kernels/rng/rng.ref';
 import type { RunResources } from './resources';
 import type { RunConfig, RunEvent } from './types';
 
@@ -151,7 +151,7 @@ export class TrainingSession {
 
   /** Returns the batch of `step`: its windows depend only on (run seed, step), so runs replay and resume exactly. */
   trainingBatch(step: number): TokenBatch {
-    const batchSeed = philox4x32([step >>> 0, 0, 0, 0], [this.config.seed >>> 0, BATCH_SEED_KEY])[0];
+    const batchSeed = deriveSeed(this.config.seed, BATCH_SEED_KEY, step);
     return sampleBatch(this.trainTokens, this.config.batchSize, this.config.sequenceLength, new SeededRng(batchSeed));
   }
 
@@ -178,7 +178,7 @@ export class TrainingSession {
     try {
       const ids = loaded.tokenizer.encode(prompt);
       const generated: number[] = [];
-      let state = (this.config.seed ^ 0x9e3779b9) >>> 0 || 1;
+      const rng = new SeededRng(this.config.seed);
       const inputs = new Uint32Array(P);
       const zeros = new Float32Array(P);
       for (let i = 0; i < count; i++) {
@@ -189,8 +189,7 @@ export class TrainingSession {
         runDispatches(ctx, plan.dispatches, 'sample forward');
         const V = loaded.config.vocabSize;
         const logits = await readF32(ctx, activations.logits, V, (context.length - 1) * V);
-        state = xorshift32(state);
-        generated.push(sampleToken(logits, 0.8, state / 4294967296));
+        generated.push(sampleToken(logits, 0.8, rng.nextFloat()));
       }
       return loaded.tokenizer.decode(generated);
     } finally {
@@ -236,21 +235,10 @@ function describeFailure(error: unknown, step: number): string {
   );
 }
 
-/** Key word that separates batch sampling from the optimizer's uses of the run seed. */
-const BATCH_SEED_KEY = 0xba7c0001;
-
 function checkLength(tokens: Uint32Array, T: number, name: string): void {
   if (tokens.length < T + 1) {
     throw new Error(`${name} has ${tokens.length} tokens, fewer than one window of ${T + 1}. Use a longer text or a shorter sequence length.`);
   }
-}
-
-function xorshift32(state: number): number {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return state >>> 0;
 }
 
 /** Draws a token from softmax(logits / temperature) with the uniform number `u` in [0, 1). */

@@ -54,19 +54,23 @@ describe('zeroth-order step', () => {
     const ctx = await gpu();
     const s = session(ctx, MEZO);
     let before = await readWeights(ctx, s);
+
     // The same recurrence in f64, to bound the drift accumulated over all steps.
     const exact = before.map((values) => Float64Array.from(values));
     const bound = before.map((values) => new Float64Array(values.length));
     const steps = 12;
+
     for (let step = 0; step < steps; step++) {
       const { projectedGrad } = await s.step(step);
       const after = await readWeights(ctx, s);
       const seed = stepSeed(3, step);
       const c = -MEZO.learningRate * projectedGrad;
       const keep = 1 - MEZO.learningRate * MEZO.weightDecay;
+
       const expected = s.model.parameters.map((param, t) => perturbFullRef(before[t], param.numel, param.index, param.decay, { seed, c, keep }));
       // One update is one fused multiply-add per element on either side: allow 2 ulp.
       expect(maxUpdateError(before, after, expected)).toBeLessThanOrEqual(2);
+
       s.model.parameters.forEach((param, t) => {
         const z = fillGaussianRef(seed, param.index, param.numel);
         let maxDelta = 0;
