@@ -200,7 +200,9 @@ export class TrainingSession {
 
   private encodeForward(plan: ForwardPlan, slot: number, before: ReturnType<ZerothOrderOptimizer['prepareDispatches']>, readSlots = 0): GPUCommandBuffer {
     const encoder = this.ctx.device.createCommandEncoder({ label: `forward to slot ${slot}` });
-    encodeDispatches(encoder, before.length ? [...before, ...plan.dispatches] : plan.dispatches, 'forward');
+    // Separate passes keep the step loop free of array copies; passes run in order.
+    if (before.length) encodeDispatches(encoder, before, 'prepare');
+    encodeDispatches(encoder, plan.dispatches, 'forward');
     encoder.copyBufferToBuffer(plan.activations.loss, 0, this.lossSlots, slot * 4, 4);
     if (readSlots > 0) encoder.copyBufferToBuffer(this.lossSlots, 0, this.lossReadback, 0, readSlots * 4);
     return encoder.finish();
