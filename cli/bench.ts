@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const peak = ctx.pool.peakBytes();
     if (!inference) {
       // Inference = the weights plus one activation set, as a forward-only session would hold.
-      inference = { ...peak, perturbation: 0, staging: 0, 'optimizer-state': 0 };
+      inference = { ...peak, perturbation: 0, staging: 0, 'optimizer-state': 0, preconditioner: 0 };
     }
     results[optimizer.name] = { stepMs, forwardMs, peak, perturbationBytes: peak.perturbation };
     session.release();

@@ -10,6 +10,7 @@ const CATEGORY_COLORS: Record<MemoryCategory, string> = {
   gradients: '#e15759',
   activations: '#f28e2b',
   'optimizer-state': '#76b7b2',
+  preconditioner: '#edc948',
   perturbation: '#59a14f',
   'quantization-scales': '#b07aa1',
   staging: '#9c9c9c',

@@ -9,7 +9,10 @@ export const MEMORY_CATEGORIES = [
   'weights',
   'gradients',
   'activations',
+  /** First-order optimizer state: momentum, Adam moments. */
   'optimizer-state',
+  /** Second-order state: Shampoo factors, eigenvectors, eigenvalues and inverse roots (codes when quantized). */
+  'preconditioner',
   'perturbation',
   'quantization-scales',
   'staging',
