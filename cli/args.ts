@@ -141,7 +141,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     sampleTokens: number('sample-tokens', values['sample-tokens'], DEFAULT_CONFIG.sampleTokens),
     samplePrompt: values.prompt ?? DEFAULT_CONFIG.samplePrompt,
   };
-  let validated = config;
+  let validated: RunConfig = config;
   if (!values.help) {
     try {
       validated = assertRunConfig(config);

@@ -81,7 +81,7 @@ async function main(): Promise<number> {
         lastMemory = event.memoryBytes;
         progress(
           `${config.optimizer.name} on ${event.adapter}: ${event.parameterCount.toLocaleString('en-US')} parameters, ` +
-            `${event.trainTokens.toLocaleString('en-US')} train and ${event.evalTokens.toLocaleString('en-US')} eval tokens`,
+            `${event.trainSize.toLocaleString('en-US')} train and ${event.evalSize.toLocaleString('en-US')} eval ${event.sizeUnit}`,
         );
         break;
       case 'step':

@@ -15,7 +15,7 @@ import { loadModel, type LoadedModel } from './load-model';
 import { SeededRng } from '../data/rng';
 import { evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
 import type { RunResources } from './resources';
-import type { RunConfig, RunEvent } from './types';
+import type { LanguageModelRunConfig, RunConfig, RunEvent } from './types';
 
 export interface RunControl {
   stopRequested: boolean;
@@ -29,6 +29,21 @@ const EVAL_FIRST_SLOT = 2;
 export async function runTraining(
   ctx: GpuContext,
   config: RunConfig,
+  resources: RunResources,
+  emit: (event: RunEvent) => void,
+  control: RunControl,
+): Promise<void> {
+  if (config.task === 'vision') {
+    emit({ type: 'error', message: 'The vision task is not available yet in this build.' });
+    emit({ type: 'finished', reason: 'error', step: 0, elapsedMs: 0 });
+    return;
+  }
+  return runLanguageModelTraining(ctx, config, resources, emit, control);
+}
+
+async function runLanguageModelTraining(
+  ctx: GpuContext,
+  config: LanguageModelRunConfig,
   resources: RunResources,
   emit: (event: RunEvent) => void,
   control: RunControl,
@@ -48,8 +63,9 @@ export async function runTraining(
       type: 'started',
       adapter: ctx.adapterName,
       parameterCount: session.model.parameterCount,
-      trainTokens: session.trainTokens.length,
-      evalTokens: session.evalTokens.length,
+      trainSize: session.trainTokens.length,
+      evalSize: session.evalTokens.length,
+      sizeUnit: 'tokens',
       memoryBytes: ctx.pool.bytes(),
     });
     emit({ type: 'log', level: 'info', message: `Run started: ${config.optimizer.name}, ${config.steps} steps, seed ${config.seed}, on ${ctx.adapterName}.` });
@@ -109,7 +125,7 @@ export class TrainingSession {
 
   constructor(
     readonly ctx: GpuContext,
-    readonly config: RunConfig,
+    readonly config: LanguageModelRunConfig,
     readonly loaded: LoadedModel,
     resources: RunResources,
   ) {

@@ -5,7 +5,7 @@
 import { parseTextDataset, splitTrainEval } from '../data/text-dataset';
 import { EMBEDDED_DATASET_ID, EMBEDDED_DATASET_PATHS } from '../data/embedded';
 import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_PATHS } from '../model/embedded';
-import type { DatasetFile, ModelFiles, RunConfig } from './types';
+import type { DatasetFile, LanguageModelRunConfig, ModelFiles, RunConfig } from './types';
 
 export interface RunResources {
   model: ModelFiles;
@@ -32,6 +32,7 @@ export async function resolveResources(
   uploads: { model?: ModelFiles; dataset?: DatasetFile },
   readFile: ReadPublicFile,
 ): Promise<RunResources> {
+  if (config.task === 'vision') throw new Error('The vision task is not available yet in this build.');
   // The dataset is parsed first: its errors are cheaper to find than a model download.
   let train: string[];
   let evalTexts: string[];
@@ -56,7 +57,7 @@ export async function resolveResources(
   return { model, train, eval: evalTexts, datasetName };
 }
 
-async function readEmbeddedModel(config: RunConfig, readFile: ReadPublicFile): Promise<ModelFiles> {
+async function readEmbeddedModel(config: LanguageModelRunConfig, readFile: ReadPublicFile): Promise<ModelFiles> {
   if (config.model.kind !== 'embedded') {
     throw new Error(`The model files for "${config.model.name}" were not provided. Pick config.json, model.safetensors and tokenizer.json again.`);
   }

@@ -35,7 +35,12 @@ export interface SubzeroConfig extends Omit<MezoConfig, 'name'> {
 
 export type OptimizerConfig = MezoConfig | SubzeroConfig;
 
-export interface RunConfig {
+/** A run's task; each task has its own models, datasets and optimizers. */
+export type Task = 'language-model' | 'vision';
+
+export type RunConfig = LanguageModelRunConfig | VisionRunConfig;
+
+export interface LanguageModelRunConfig {
   task: 'language-model';
   model: ModelSource;
   dataset: DatasetSource;
@@ -56,19 +61,109 @@ export interface RunConfig {
   sampleTokens: number;
 }
 
+/** Vision networks built into the playground (their weights are initialised from the run seed). */
+export type VisionArchitecture = 'mlp' | 'cnn';
+
+export interface SgdConfig {
+  name: 'sgd';
+  learningRate: number;
+  /** Momentum μ: m = μ·m + g. */
+  momentum: number;
+  /** L2 weight decay added to the gradient (d + wd·p), skipped for biases. */
+  weightDecay: number;
+}
+
+export interface AdamwConfig {
+  name: 'adamw';
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  /** Adam's ε in the denominator √v̂ + ε. */
+  epsilon: number;
+  /** Decoupled weight decay: p *= 1 − η·wd, skipped for biases. */
+  weightDecay: number;
+}
+
+export type FirstOrderConfig = SgdConfig | AdamwConfig;
+
+/** Codebooks of the 4-bit quantizer (ALGORITHMS.md, "Block-wise quantizer"). */
+export type Codebook = 'linear-2' | 'dynamic-tree';
+
+export interface ShampooConfig {
+  /** shampoo32 keeps fp32 factors and roots; shampoo4 stores eigenvectors and roots in 4 bits. */
+  name: 'shampoo32' | 'shampoo4';
+  /** Base optimizer fed with the grafted preconditioned direction; it also updates 1-D tensors. */
+  base: FirstOrderConfig;
+  /** T1: steps between factor (or eigenvector) updates. */
+  factorPeriod: number;
+  /** T2: steps between inverse-root updates. */
+  rootPeriod: number;
+  /** β of the factor moving averages. */
+  factorDecay: number;
+  /** ε of the relative ridge ε·λmax. */
+  epsilon: number;
+  /** Dimensions above this are split into blocks of at most this order. */
+  maxOrder: number;
+  /** shampoo4 only: bits per code (4). */
+  bits?: 4;
+  /** shampoo4 only: the quantization map. */
+  codebook?: Codebook;
+  /** shampoo4 only: Björck rectification of the dequantized eigenvectors. */
+  rectify?: boolean;
+  /**
+   * shampoo4 only: what is quantized. 'eigenvectors' is the method; 'factor' is the naive variant that
+   * quantizes the factors L and R themselves, shown for comparison.
+   */
+  quantize?: 'eigenvectors' | 'factor';
+}
+
+export type VisionOptimizerConfig = FirstOrderConfig | ShampooConfig;
+
+export interface VisionRunConfig {
+  task: 'vision';
+  model: { kind: 'builtin'; architecture: VisionArchitecture };
+  /** Embedded id "fashion-mnist", or an uploaded IDX pair, .zip of class folders, or CSV. */
+  dataset: DatasetSource;
+  optimizer: VisionOptimizerConfig;
+  /** Images per step. */
+  batchSize: number;
+  steps: number;
+  seed: number;
+  /** Steps between held-out evaluations (0 disables them). */
+  evalEvery: number;
+  /** Held-out images per evaluation (the whole split when larger). */
+  evalExamples: number;
+}
+
 export type RunEvent =
-  | { type: 'started'; adapter: string; parameterCount: number; trainTokens: number; evalTokens: number; memoryBytes: MemoryBytes }
+  | {
+      type: 'started';
+      adapter: string;
+      parameterCount: number;
+      /** Training and held-out sizes, in `sizeUnit`. */
+      trainSize: number;
+      evalSize: number;
+      sizeUnit: 'tokens' | 'images';
+      memoryBytes: MemoryBytes;
+    }
   | {
       type: 'step';
       step: number;
-      /** Training loss L+ at the positive perturbation. */
+      /** Training loss: L+ at the positive perturbation for zeroth-order runs, the batch loss otherwise. */
       loss: number;
-      /** Projected gradient g = (L+ − L−) / (2ε). */
-      projectedGrad: number;
+      /** Zeroth-order runs only: the projected gradient g = (L+ − L−) / (2ε). */
+      projectedGrad?: number;
       elapsedMs: number;
       memoryBytes: MemoryBytes;
     }
-  | { type: 'eval'; step: number; evalLoss: number; elapsedMs: number }
+  | {
+      type: 'eval';
+      step: number;
+      evalLoss: number;
+      /** Vision runs only: held-out accuracy in [0, 1]. */
+      accuracy?: number;
+      elapsedMs: number;
+    }
   | { type: 'sample'; step: number; when: 'before' | 'after'; prompt: string; text: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
   | { type: 'error'; message: string }

@@ -168,8 +168,8 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
         if (phase === 'starting') phase = 'running';
         next.adapterName = event.adapter;
         next.parameterCount = event.parameterCount;
-        next.trainTokens = event.trainTokens;
-        next.evalTokens = event.evalTokens;
+        next.trainTokens = event.trainSize;
+        next.evalTokens = event.evalSize;
         memoryAdded.push({ step: 0, bytes: event.memoryBytes });
         break;
       case 'step':
@@ -177,7 +177,7 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
         step = event.step;
         elapsedMs = event.elapsedMs;
         stepEvents += 1;
-        lossAdded.push({ step: event.step, loss: event.loss, projectedGrad: event.projectedGrad, elapsedMs: event.elapsedMs });
+        lossAdded.push({ step: event.step, loss: event.loss, projectedGrad: event.projectedGrad ?? 0, elapsedMs: event.elapsedMs });
         memoryAdded.push({ step: event.step, bytes: event.memoryBytes });
         break;
       case 'eval':

@@ -10,14 +10,14 @@ import { perturbFullRef, perturbLowRankRef } from '../../kernels/perturb/perturb
 import { fillGaussianRef } from '../../kernels/rng/rng.ref';
 import { DEFAULT_CONFIG } from '../../app/run/config';
 import { TrainingSession } from '../../app/run/loop';
-import type { RunConfig, OptimizerConfig } from '../../app/run/types';
+import type { LanguageModelRunConfig, OptimizerConfig } from '../../app/run/types';
 import { stepSeed } from '../../app/optim/zo';
 import type { Subzero } from '../../app/optim/subzero';
 import { gpt2ForwardRef } from '../../app/model/gpt2.ref';
 import { gpu } from '../helpers/gpu';
 import { tinyModel, TINY_TEXT } from '../helpers/tiny-gpt2';
 
-function runConfig(optimizer: OptimizerConfig, seed = 3): RunConfig {
+function runConfig(optimizer: OptimizerConfig, seed = 3): LanguageModelRunConfig {
   return { ...DEFAULT_CONFIG, optimizer, batchSize: 2, sequenceLength: 8, steps: 20, seed, evalEvery: 0, evalBatches: 1, sampleTokens: 0 };
 }
 
