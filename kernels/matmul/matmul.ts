@@ -1,7 +1,8 @@
 /**
  * Tiled matmul on the GPU: out[M,N] = a[M,K] · b (+ bias[N]), row-major f32.
  * b is K×N (GPT-2 Conv1D layout), or N×K used transposed when `transposeB` (the tied LM head reads
- * wte, V×C, this way). Each workgroup computes a TILE_M × TILE_N block of out, and each thread a
+ * wte, V×C, this way). With `transposeA`, a is stored K×M and used transposed, so out = aᵀ·b: the
+ * weight gradient of a Linear layer, dW = dYᵀ·X, is this product with a = dY and b = X. Each workgroup computes a TILE_M × TILE_N block of out, and each thread a
  * ROWS_PER_THREAD × COLS_PER_THREAD set of it, from tiles staged in workgroup memory.
  */
 import { requireElements, requirePositiveDims } from '../gpu/validate';
@@ -29,18 +30,20 @@ const SHADER_CONSTANTS = {
   WORKGROUP_INVOCATIONS: WORKGROUP_X * WORKGROUP_Y,
 };
 
-/** Pipeline variants: b layout (nn: K×N, nt: N×K) and whether a bias row is added. */
-type MatmulVariant = 'nn' | 'nn-bias' | 'nt' | 'nt-bias';
+/** Pipeline variants: a and b layouts (nn: M×K, K×N; nt: M×K, N×K; tn: K×M, K×N) and whether a bias row is added. */
+type MatmulVariant = 'nn' | 'nn-bias' | 'nt' | 'nt-bias' | 'tn' | 'tn-bias';
 
 const ENTRY_POINTS: Record<MatmulVariant, string> = {
   nn: 'main_nn',
   'nn-bias': 'main_nn_bias',
   nt: 'main_nt',
   'nt-bias': 'main_nt_bias',
+  tn: 'main_tn',
+  'tn-bias': 'main_tn_bias',
 };
 
 export interface MatmulArgs {
-  /** M×K. */
+  /** M×K, or K×M when transposeA. */
   a: GPUBuffer;
   /** K×N, or N×K when transposeB. */
   b: GPUBuffer;
@@ -52,11 +55,15 @@ export interface MatmulArgs {
   K: number;
   N: number;
   transposeB: boolean;
+  /** Reads a as K×M and uses it transposed. Cannot be combined with transposeB. Default false. */
+  transposeA?: boolean;
 }
 
 export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Dispatch {
   const { a, b, bias, out, M, K, N, transposeB } = args;
+  const transposeA = args.transposeA ?? false;
   requirePositiveDims(label, 'matmul', { M, K, N });
+  if (transposeA && transposeB) throw new Error(`${label}: matmul supports transposeA or transposeB, not both`);
   requireElements(label, 'matmul', 'a', a, M * K, `M*K = ${M}*${K}`);
   requireElements(label, 'matmul', 'b', b, K * N, `K*N = ${K}*${N}`);
   requireElements(label, 'matmul', 'out', out, M * N, `M*N = ${M}*${N}`);
@@ -72,7 +79,9 @@ export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Di
     );
   }
 
-  const layout = transposeB ? 'nt' : 'nn';
+  let layout: 'nn' | 'nt' | 'tn' = 'nn';
+  if (transposeA) layout = 'tn';
+  else if (transposeB) layout = 'nt';
   const variant: MatmulVariant = bias ? `${layout}-bias` : layout;
   const pipeline = ctx.pipelines.get(`matmul-${variant}`, () => wgslConstants(SHADER_CONSTANTS) + source, ENTRY_POINTS[variant]);
   const params = makeUniform(ctx, `${label} params`, [['u32', M], ['u32', K], ['u32', N]]);

@@ -1,6 +1,7 @@
 // Tiled matmul: out[M,N] = a[M,K] · b (+ bias[N]), row-major f32, M, K, N in the uniform block.
 // The *_nn entry points read b as K×N (GPT-2 Conv1D layout); the *_nt entry points read b as N×K
-// (a Linear weight, or the tied wte of the LM head) and use it transposed.
+// (a Linear weight, or the tied wte of the LM head) and use it transposed. The *_tn entry points
+// read a as K×M and use it transposed, with b K×N (weight gradients dW = dYᵀ·X).
 //
 // A workgroup of WORKGROUP_X × WORKGROUP_Y threads computes one TILE_M × TILE_N block of out.
 // Thread (x, y) owns rows y + i·WORKGROUP_Y and columns x + j·WORKGROUP_X of that block, so
@@ -42,6 +43,21 @@ fn load_a_tile(row0: u32, k0: u32, thread: u32) {
   }
 }
 
+// a is K×M: consecutive threads read consecutive rows of out, which are adjacent in a.
+fn load_a_tile_tn(row0: u32, k0: u32, thread: u32) {
+  for (var e = thread; e < TILE_M * TILE_K; e += WORKGROUP_INVOCATIONS) {
+    let kk = e / TILE_M;
+    let r = e % TILE_M;
+    let row = row0 + r;
+    let k = k0 + kk;
+    var value = 0.0;
+    if (row < params.m && k < params.k) {
+      value = a[k * params.m + row];
+    }
+    a_tile[r * TILE_K + kk] = value;
+  }
+}
+
 // b is K×N: consecutive threads read consecutive columns of one row.
 fn load_b_tile_nn(col0: u32, k0: u32, thread: u32) {
   for (var e = thread; e < TILE_K * TILE_N; e += WORKGROUP_INVOCATIONS) {
@@ -73,8 +89,8 @@ fn load_b_tile_nt(col0: u32, k0: u32, thread: u32) {
 }
 
 // Accumulates this thread's ROWS_PER_THREAD × COLS_PER_THREAD outputs over the whole K.
-// transpose_b is the same for every thread of a dispatch, so the branch is uniform.
-fn tile_product(group: vec2<u32>, local: vec2<u32>, transpose_b: bool) -> Accumulator {
+// transpose_a and transpose_b are the same for every thread of a dispatch, so the branches are uniform.
+fn tile_product(group: vec2<u32>, local: vec2<u32>, transpose_a: bool, transpose_b: bool) -> Accumulator {
   let row0 = group.y * TILE_M;
   let col0 = group.x * TILE_N;
   let thread = local.y * WORKGROUP_X + local.x;
@@ -83,7 +99,11 @@ fn tile_product(group: vec2<u32>, local: vec2<u32>, transpose_b: bool) -> Accumu
   var b_values: array<f32, COLS_PER_THREAD>;
 
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
-    load_a_tile(row0, k0, thread);
+    if (transpose_a) {
+      load_a_tile_tn(row0, k0, thread);
+    } else {
+      load_a_tile(row0, k0, thread);
+    }
     if (transpose_b) {
       load_b_tile_nt(col0, k0, thread);
     } else {
@@ -135,24 +155,36 @@ fn store_tile(group: vec2<u32>, local: vec2<u32>, acc: Accumulator, bias_values:
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main_nn(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let acc = tile_product(group.xy, local.xy, false);
+  let acc = tile_product(group.xy, local.xy, false, false);
   store_tile(group.xy, local.xy, acc, BiasColumns());
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main_nn_bias(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let acc = tile_product(group.xy, local.xy, false);
+  let acc = tile_product(group.xy, local.xy, false, false);
   store_tile(group.xy, local.xy, acc, bias_columns(group.xy, local.xy));
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main_nt(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let acc = tile_product(group.xy, local.xy, true);
+  let acc = tile_product(group.xy, local.xy, false, true);
   store_tile(group.xy, local.xy, acc, BiasColumns());
 }
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main_nt_bias(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let acc = tile_product(group.xy, local.xy, true);
+  let acc = tile_product(group.xy, local.xy, false, true);
+  store_tile(group.xy, local.xy, acc, bias_columns(group.xy, local.xy));
+}
+
+@compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
+fn main_tn(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+  let acc = tile_product(group.xy, local.xy, true, false);
+  store_tile(group.xy, local.xy, acc, BiasColumns());
+}
+
+@compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
+fn main_tn_bias(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+  let acc = tile_product(group.xy, local.xy, true, false);
   store_tile(group.xy, local.xy, acc, bias_columns(group.xy, local.xy));
 }

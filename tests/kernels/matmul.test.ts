@@ -18,7 +18,7 @@ const SHAPES: [number, number, number][] = [
   [256, 256, 256],
 ];
 
-async function runMatmul(M: number, K: number, N: number, transposeB: boolean, withBias: boolean, seed: number) {
+async function runMatmul(M: number, K: number, N: number, transposeB: boolean, withBias: boolean, seed: number, transposeA = false) {
   const ctx = await gpu();
   const a = randomArray(M * K, seed);
   const b = randomArray(K * N, seed + 1);
@@ -28,12 +28,12 @@ async function runMatmul(M: number, K: number, N: number, transposeB: boolean, w
   const bufBias = bias ? ctx.pool.storageFrom('bias', 'weights', bias) : undefined;
   const out = ctx.pool.storage('out', 'activations', M * N * 4);
 
-  runDispatches(ctx, [makeMatmul(ctx, 'matmul test', { a: bufA, b: bufB, bias: bufBias, out, M, K, N, transposeB })]);
+  runDispatches(ctx, [makeMatmul(ctx, 'matmul test', { a: bufA, b: bufB, bias: bufBias, out, M, K, N, transposeB, transposeA })]);
   const actual = await readF32(ctx, out);
 
   for (const buffer of [bufA, bufB, out]) ctx.pool.release(buffer);
   if (bufBias) ctx.pool.release(bufBias);
-  return { actual, expected: matmulRef(a, b, bias, M, K, N, transposeB) };
+  return { actual, expected: matmulRef(a, b, bias, M, K, N, transposeB, transposeA) };
 }
 
 // Inputs lie in [-1, 1). The f32 sum of K products drifts from the f64 reference by at most
@@ -45,13 +45,15 @@ function tolerance(K: number): number {
 }
 
 describe.each([
-  ['NN', false, false],
-  ['NN with bias', false, true],
-  ['NT', true, false],
-  ['NT with bias', true, true],
-] as const)('matmul %s', (_name, transposeB, withBias) => {
+  ['NN', false, false, false],
+  ['NN with bias', false, true, false],
+  ['NT', true, false, false],
+  ['NT with bias', true, true, false],
+  ['TN', false, false, true],
+  ['TN with bias', false, true, true],
+] as const)('matmul %s', (_name, transposeB, withBias, transposeA) => {
   it.each(SHAPES)('matches reference for M=%i K=%i N=%i', async (M, K, N) => {
-    const { actual, expected } = await runMatmul(M, K, N, transposeB, withBias, M * 7 + K * 13 + N);
+    const { actual, expected } = await runMatmul(M, K, N, transposeB, withBias, M * 7 + K * 13 + N, transposeA);
 
     const result = compare(actual, expected, tolerance(K));
     expect(result.mismatches).toEqual([]);
@@ -66,6 +68,23 @@ describe('matmul buffers', () => {
     const out = ctx.pool.storage('out', 'activations', 4 * 6 * 4);
 
     expect(() => makeMatmul(ctx, 'small b', { a, b, out, M: 4, K: 8, N: 6, transposeB: false })).toThrow(/b is too small: 160 bytes/);
+  });
+
+  it('rejects transposeA with transposeB', async () => {
+    const ctx = await gpu();
+    const a = ctx.pool.storage('a', 'activations', 4 * 8 * 4);
+    const b = ctx.pool.storage('b', 'weights', 8 * 6 * 4);
+    const out = ctx.pool.storage('out', 'activations', 4 * 6 * 4);
+
+    expect(() => makeMatmul(ctx, 'tt', { a, b, out, M: 4, K: 8, N: 6, transposeA: true, transposeB: true })).toThrow(/transposeA or transposeB, not both/);
+  });
+
+  it('reference TN reads a as K×M', () => {
+    // a = [[1, 2, 3], [4, 5, 6]] stored K×M with K = 2, M = 3; b = [[1], [10]] is K×N with N = 1.
+    const a = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const b = new Float32Array([1, 10]);
+
+    expect(Array.from(matmulRef(a, b, null, 3, 2, 1, false, true))).toEqual([41, 52, 63]);
   });
 
   it('leaves out untouched beyond M*N', async () => {
