@@ -33,3 +33,78 @@ export function matmulRef(
   }
   return out;
 }
+
+/** Gradients of a Linear layer, from linearBackwardRef. */
+export interface LinearGradients {
+  /** [N, inFeatures]. */
+  dx: Float64Array;
+  /** [outFeatures, inFeatures]. */
+  dWeight: Float64Array;
+  /** [outFeatures]. */
+  dBias: Float64Array;
+}
+
+/**
+ * CPU reference of a Linear layer in f64: y[N, outFeatures] = x[N, inFeatures] · weightᵀ + bias,
+ * with weight in the PyTorch layout (outFeatures, inFeatures). `bias` may be null. On the GPU this
+ * is the NT matmul with bias.
+ */
+export function linearForwardRef(
+  x: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  N: number,
+  inFeatures: number,
+  outFeatures: number,
+): Float64Array {
+  requireLinearLengths('linearForwardRef', x, weight, N, inFeatures, outFeatures);
+  if (bias && bias.length < outFeatures) throw new Error(`linearForwardRef: bias has ${bias.length} elements, expected outFeatures = ${outFeatures}`);
+
+  const y = new Float64Array(N * outFeatures);
+  for (let row = 0; row < N; row++) {
+    for (let o = 0; o < outFeatures; o++) {
+      let sum = bias ? bias[o] : 0;
+      for (let i = 0; i < inFeatures; i++) sum += x[row * inFeatures + i] * weight[o * inFeatures + i];
+      y[row * outFeatures + o] = sum;
+    }
+  }
+  return y;
+}
+
+/**
+ * Returns the gradients of Σ dy · linearForwardRef(x, weight, bias) in f64: dx = dy · weight (the NN
+ * matmul on the GPU), dWeight = dyᵀ · x (the TN matmul) and dBias = the column sums of dy (bias-grad).
+ */
+export function linearBackwardRef(
+  x: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  N: number,
+  inFeatures: number,
+  outFeatures: number,
+): LinearGradients {
+  requireLinearLengths('linearBackwardRef', x, weight, N, inFeatures, outFeatures);
+  if (dy.length < N * outFeatures) throw new Error(`linearBackwardRef: dy has ${dy.length} elements, expected N*outFeatures = ${N * outFeatures}`);
+
+  const dx = new Float64Array(N * inFeatures);
+  const dWeight = new Float64Array(outFeatures * inFeatures);
+  const dBias = new Float64Array(outFeatures);
+  for (let row = 0; row < N; row++) {
+    for (let o = 0; o < outFeatures; o++) {
+      const g = dy[row * outFeatures + o];
+      dBias[o] += g;
+      for (let i = 0; i < inFeatures; i++) {
+        dx[row * inFeatures + i] += g * weight[o * inFeatures + i];
+        dWeight[o * inFeatures + i] += g * x[row * inFeatures + i];
+      }
+    }
+  }
+  return { dx, dWeight, dBias };
+}
+
+function requireLinearLengths(name: string, x: ArrayLike<number>, weight: ArrayLike<number>, N: number, inFeatures: number, outFeatures: number): void {
+  if (x.length < N * inFeatures) throw new Error(`${name}: x has ${x.length} elements, expected N*inFeatures = ${N * inFeatures}`);
+  if (weight.length < outFeatures * inFeatures) {
+    throw new Error(`${name}: weight has ${weight.length} elements, expected outFeatures*inFeatures = ${outFeatures * inFeatures}`);
+  }
+}
