@@ -59,6 +59,18 @@ describe('sum of squares', () => {
     expect(actual[2]).toBe(SENTINEL);
   });
 
+  it('adds several chunks of partials in the second pass', async () => {
+    // 4098 chunk sums: the second pass adds two chunks of partials in order.
+    const n = REDUCE_CHUNK * REDUCE_CHUNK + REDUCE_CHUNK + 1;
+    const src = randomArray(n, 17);
+    const exact = sumSquaresRef(src, n, new Float32Array(1), 0);
+
+    const actual = await gpuSumSquares(src, n, 0);
+
+    expect(reducePartialsLength(n)).toBe(REDUCE_CHUNK + 2);
+    expect(relativeError(actual[0], exact)).toBeLessThanOrEqual(sumSquaresRelativeErrorBound(n));
+  });
+
   it('is within the bound for magnitudes from 1e-6 to 1e6', async () => {
     const n = 70_001;
     const src = randomArray(n, 11).map((x, i) => x * 10 ** ((i % 13) - 6));
