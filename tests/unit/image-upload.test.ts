@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { ImageDatasetError } from '../../app/data/images/errors';
+import { labelHistogram } from '../../app/data/images/image-dataset';
+import { describeUpload, loadImageUpload, recognizeImageUpload } from '../../app/data/images/upload';
+import { flatGrayPng, gzip, idxImages, idxLabels, rampPixels, zip } from '../fixtures/images/build';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const OPTIONS = { evalFraction: 0.25, seed: 9 };
+
+function idxPair(prefix: string, labels: number[]) {
+  return [
+    { name: `${prefix}-images-idx3-ubyte.gz`, bytes: gzip(idxImages(labels.length, 2, 2, rampPixels(labels.length, 2, 2))) },
+    { name: `${prefix}-labels-idx1-ubyte.gz`, bytes: gzip(idxLabels(labels.length, labels)) },
+  ];
+}
+
+function formatError(action: () => unknown): ImageDatasetError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ImageDatasetError);
+    return error as ImageDatasetError;
+  }
+  throw new Error('expected an ImageDatasetError, but nothing was thrown');
+}
+
+describe('image upload recognition', () => {
+  it('recognises IDX files in any order', () => {
+    const [images, labels] = idxPair('train', [0, 1, 0, 1]);
+    const upload = recognizeImageUpload([labels, images]);
+    expect(upload.format).toBe('idx');
+    if (upload.format !== 'idx') return;
+    expect(upload.images.name).toBe(images.name);
+    expect(upload.labels.name).toBe(labels.name);
+    expect(upload.testImages).toBeUndefined();
+  });
+
+  it('pairs training and test IDX files by name', () => {
+    const files = [...idxPair('t10k', [1, 0]), ...idxPair('train', [0, 1, 0, 1])];
+    const upload = recognizeImageUpload(files);
+    if (upload.format !== 'idx') throw new Error(`expected idx, got ${upload.format}`);
+    expect(upload.images.name).toBe('train-images-idx3-ubyte.gz');
+    expect(upload.testImages?.name).toBe('t10k-images-idx3-ubyte.gz');
+    expect(upload.testLabels?.name).toBe('t10k-labels-idx1-ubyte.gz');
+  });
+
+  it('recognises zip and CSV uploads', () => {
+    expect(recognizeImageUpload([{ name: 'pets.zip', bytes: zip({ 'a/1.png': flatGrayPng(1, 1, 0) }) }]).format).toBe('zip');
+    const csv = recognizeImageUpload([{ name: 'mnist_test.csv', bytes: encode('1,0') }, { name: 'mnist_train.csv', bytes: encode('1,0') }]);
+    if (csv.format !== 'csv') throw new Error(`expected csv, got ${csv.format}`);
+    expect(csv.file.name).toBe('mnist_train.csv');
+    expect(csv.testFile?.name).toBe('mnist_test.csv');
+  });
+
+  it('rejects an IDX images file without labels', () => {
+    const [images] = idxPair('train', [0, 1]);
+    expect(formatError(() => recognizeImageUpload([images])).message).toContain('1 IDX images file(s) and 0 labels file(s) were picked');
+  });
+
+  it('rejects a file of unknown kind', () => {
+    const error = formatError(() => recognizeImageUpload([{ name: 'photo.bmp', bytes: encode('BM....') }]));
+    expect(error.message).toContain('photo.bmp: the file is not a zip, a CSV or an IDX images or labels file');
+  });
+
+  it('rejects two files that both look like test files', () => {
+    const files = [...idxPair('test-a', [0, 1]), ...idxPair('test-b', [0, 1])];
+    expect(formatError(() => recognizeImageUpload(files)).message).toContain('cannot tell the training file from the test file');
+  });
+
+  it('describes the picked files', () => {
+    const upload = recognizeImageUpload([{ name: 'a.csv', bytes: encode('1,0') }]);
+    expect(describeUpload(upload)).toBe('a.csv (3 bytes)');
+  });
+});
+
+describe('image upload loading', () => {
+  it('holds out a seeded share of IDX images', () => {
+    const [images, labels] = idxPair('train', [0, 1, 0, 1, 0, 1, 0, 1]);
+    const split = loadImageUpload({ format: 'idx', images, labels }, OPTIONS);
+    expect(split.train.count).toBe(6);
+    expect(split.eval.count).toBe(2);
+    expect(labelHistogram(split.eval)).toEqual([1, 1]);
+    expect(split.splitRule).toContain('seed 9');
+  });
+
+  it('keeps the IDX test files as the held-out set', () => {
+    const [images, labels, testImages, testLabels] = [...idxPair('train', [0, 1, 0, 1]), ...idxPair('t10k', [2, 0])];
+    const split = loadImageUpload({ format: 'idx', images, labels, testImages, testLabels }, OPTIONS);
+    expect(split.train.count).toBe(4);
+    expect(split.eval.count).toBe(2);
+    expect(split.train.classes).toEqual(['0', '1', '2']);
+    expect(split.eval.classes).toEqual(['0', '1', '2']);
+    expect(split.splitRule).toContain("the files' own split");
+  });
+
+  it('reports an IDX count mismatch in test files', () => {
+    const [images, labels] = idxPair('train', [0, 1]);
+    const [testImages] = idxPair('t10k', [0, 1, 1]);
+    const [, testLabels] = idxPair('t10k', [0, 1]);
+    expect(formatError(() => loadImageUpload({ format: 'idx', images, labels, testImages, testLabels }, OPTIONS)).message).toContain(
+      '3 images but 2 labels, so the files do not belong together',
+    );
+  });
+
+  it('rejects half of a test pair', () => {
+    const [images, labels] = idxPair('train', [0, 1]);
+    const [testImages] = idxPair('t10k', [0, 1]);
+    expect(formatError(() => loadImageUpload({ format: 'idx', images, labels, testImages }, OPTIONS)).message).toContain('the test labels file is missing');
+  });
+
+  it('splits a zip without its own split', () => {
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 4; i++) {
+      entries[`cat/${i}.png`] = flatGrayPng(3, 3, 10);
+      entries[`dog/${i}.png`] = flatGrayPng(3, 3, 200);
+    }
+    const split = loadImageUpload({ format: 'zip', file: { name: 'pets.zip', bytes: zip(entries) } }, OPTIONS);
+    expect(split.train.width).toBe(28);
+    expect(split.train.channels).toBe(1);
+    expect(split.train.count).toBe(6);
+    expect(labelHistogram(split.eval)).toEqual([1, 1]);
+  });
+
+  it('uses a training and a test CSV', () => {
+    const split = loadImageUpload(
+      { format: 'csv', file: { name: 'train.csv', bytes: encode('0,1,2,3,4\n1,5,6,7,8\n') }, testFile: { name: 'test.csv', bytes: encode('2,0,0,0,0\n') } },
+      OPTIONS,
+    );
+    expect(split.train.classes).toEqual(['0', '1', '2']);
+    expect(split.eval.classes).toEqual(['0', '1', '2']);
+    expect(split.eval.count).toBe(1);
+  });
+
+  it('rejects a test CSV of another shape', () => {
+    const upload = { format: 'csv' as const, file: { name: 'train.csv', bytes: encode('0,1,2,3,4\n') }, testFile: { name: 'test.csv', bytes: encode('0,1\n') } };
+    expect(formatError(() => loadImageUpload(upload, OPTIONS)).message).toContain('test.csv: line 1 has 1 pixel columns, but the shape 2×2 grayscale needs 4');
+  });
+});
