@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ImageDatasetError } from '../../app/data/images/errors';
 import { parseImageCsv } from '../../app/data/images/image-csv';
-
-function formatError(action: () => unknown): ImageDatasetError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageDatasetError);
-    return error as ImageDatasetError;
-  }
-  throw new Error('expected an ImageDatasetError, but nothing was thrown');
-}
+import { formatError } from '../fixtures/images/errors';
 
 describe('image CSV', () => {
   it('parses rows without a header', () => {

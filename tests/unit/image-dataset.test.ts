@@ -38,7 +38,8 @@ describe('image split', () => {
     for (const part of [train, held]) {
       for (let i = 0; i < part.count; i++) {
         const source = part.pixels[i];
-        expect(part.labels[i]).toBe(source < 10 ? 0 : source < 30 ? 1 : 2);
+        const expectedLabel = [10, 30, 60].findIndex((end) => source < end);
+        expect(part.labels[i]).toBe(expectedLabel);
         if (i > 0) expect(part.pixels[i]).toBeGreaterThan(part.pixels[i - 1]);
       }
     }

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ImageDatasetError } from '../../app/data/images/errors';
 import { combineIdx, parseIdxImages, parseIdxLabels, parseIdxPair } from '../../app/data/images/idx';
 import { gzip, idxImages, idxLabels, rampPixels } from '../fixtures/images/build';
+import { formatError } from '../fixtures/images/errors';
 
 const IMAGES = 'train-images-idx3-ubyte';
 const LABELS = 'train-labels-idx1-ubyte';
-
-/** Runs `action` and returns the ImageDatasetError it throws. */
-function formatError(action: () => unknown): ImageDatasetError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageDatasetError);
-    return error as ImageDatasetError;
-  }
-  throw new Error('expected an ImageDatasetError, but nothing was thrown');
-}
 
 describe('IDX images', () => {
   it('parses a raw file', () => {

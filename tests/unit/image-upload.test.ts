@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ImageDatasetError } from '../../app/data/images/errors';
 import { labelHistogram } from '../../app/data/images/image-dataset';
 import { describeUpload, loadImageUpload, recognizeImageUpload } from '../../app/data/images/upload';
 import { flatGrayPng, gzip, idxImages, idxLabels, rampPixels, zip } from '../fixtures/images/build';
+import { formatError } from '../fixtures/images/errors';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const OPTIONS = { evalFraction: 0.25, seed: 9 };
@@ -12,16 +12,6 @@ function idxPair(prefix: string, labels: number[]) {
     { name: `${prefix}-images-idx3-ubyte.gz`, bytes: gzip(idxImages(labels.length, 2, 2, rampPixels(labels.length, 2, 2))) },
     { name: `${prefix}-labels-idx1-ubyte.gz`, bytes: gzip(idxLabels(labels.length, labels)) },
   ];
-}
-
-function formatError(action: () => unknown): ImageDatasetError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageDatasetError);
-    return error as ImageDatasetError;
-  }
-  throw new Error('expected an ImageDatasetError, but nothing was thrown');
 }
 
 describe('image upload recognition', () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encode as encodePng } from 'fast-png';
 import { axisTaps, convertChannels, decodeImage, resizeImage } from '../../app/data/images/decode';
-import { ImageDatasetError } from '../../app/data/images/errors';
 import { parseImageZip } from '../../app/data/images/image-zip';
 import { flatGrayPng, jpeg, palettePng, png, zip } from '../fixtures/images/build';
+import { formatError } from '../fixtures/images/errors';
 
 const GRAY_2X2 = { width: 2, height: 2, channels: 1 as const };
-
-function formatError(action: () => unknown): ImageDatasetError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageDatasetError);
-    return error as ImageDatasetError;
-  }
-  throw new Error('expected an ImageDatasetError, but nothing was thrown');
-}
 
 describe('image decoding', () => {
   it('decodes 8-bit grayscale PNG', () => {

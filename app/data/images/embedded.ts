@@ -37,7 +37,7 @@ export const FASHION_MNIST_PATHS = {
 export const FASHION_MNIST_COUNTS = { train: 10_000, test: 2_000 } as const;
 
 /**
- * Reads a file under the site root: fetch against the page's base URL in the browser, a file read
+ * Reader of a file under the site root: fetch against the page's base URL in the browser, a file read
  * under public/ in Node. Either a Uint8Array or an ArrayBuffer may be returned.
  */
 export type FetchBytes = (relativePath: string) => Promise<Uint8Array | ArrayBuffer>;

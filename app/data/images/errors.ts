@@ -2,9 +2,9 @@
 import { gunzipSync } from 'fflate';
 
 /**
- * Invalid image dataset input. The message starts with the file name and names the record (image,
- * label, line or path inside a zip) and what was expected; `file` and `record` carry the same
- * facts for code that wants them separately.
+ * Invalid image dataset input. The message starts with the file name, then names the record (an
+ * image, label, line or path inside a zip) and what was expected. `file` and `record` repeat those
+ * facts for code that needs them separately.
  */
 export class ImageDatasetError extends Error {
   override name = 'ImageDatasetError';

@@ -1,6 +1,6 @@
 /**
  * The common image dataset types, per-channel normalisation and the train/eval split.
- * Parsers (idx.ts, image-zip.ts, image-csv.ts) return a RawImageSet of 8-bit pixels; the run code
+ * Parsers (idx.ts, image-zip.ts, image-csv.ts) return a RawImageSet of 8-bit pixels. The run code
  * trains on an ImageDataset, whose pixels are floats normalised with the training split's statistics.
  */
 import { SeededRng } from '../rng';
@@ -46,7 +46,7 @@ export interface ImageDataset extends ImageShape {
 export interface ImageSplit {
   train: ImageDataset;
   eval: ImageDataset;
-  /** How the held-out set was chosen, in one sentence for logs and the UI. */
+  /** One-sentence description of the held-out selection rule, for logs and the UI. */
   splitRule: string;
 }
 
@@ -160,7 +160,7 @@ export function selectImages(set: RawImageSet, indices: readonly number[], name 
 /**
  * Splits images into training and held-out sets, stratified by class and deterministic for a seed.
  * Each class with n ≥ 2 images holds out round(n · evalFraction) of them, at least 1 and at most
- * n − 1, picked by a seeded shuffle; a class with one image stays in training. Both sets keep the
+ * n − 1, picked by a seeded shuffle. A class with one image stays in training. Both sets keep the
  * original image order. Throws when no image could be held out.
  */
 export function splitImageSet(set: RawImageSet, evalFraction: number, seed: number): { train: RawImageSet; eval: RawImageSet } {

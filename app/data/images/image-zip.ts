@@ -133,6 +133,8 @@ function unzipEntries(fileName: string, bytes: Uint8Array): { files: Record<stri
           throw new ImageDatasetError(fileName, `${entry.name}: the entry uses zip compression method ${entry.compression}; only stored (0) and deflate (8) are supported. Create the zip again with deflate.`, entry.name);
         }
         // fflate decompresses each accepted entry right after this call, so a failure belongs to this entry.
+        // NOTE: a damaged central-directory record of the next entry fails before this filter runs, so
+        // the message then names the previous image. fflate does not check zip CRCs; PNG CRCs are checked.
         current = entry.name;
         return true;
       },
@@ -181,7 +183,7 @@ function isSplitFolder(name: string): boolean {
 
 /**
  * Returns the training and held-out folder names when every image sits below a split folder and
- * both kinds are present; null when the top-level folders are classes.
+ * both kinds are present. Returns null when the top-level folders are classes.
  */
 function detectSplit(fileName: string, images: ZipImage[]): { train: string; test: string } | null {
   const tops = new Set(images.map((image) => image.parts[0]));
@@ -219,7 +221,7 @@ function classNames(fileName: string, images: ZipImage[], prefix: string, minimu
   return sorted;
 }
 
-/** Rejects a folder directly below `prefix` that holds no image (it was listed as an entry or holds other files). */
+/** Rejects a folder directly below `prefix` without images, whether the zip lists it as an entry or it contains only other files. */
 function requireNonEmptyClasses(fileName: string, classes: string[], folders: Set<string>, prefix: string): void {
   const base = prefix.replace(/\/$/, '');
   for (const folder of folders) {
@@ -237,10 +239,7 @@ function decodeSet(
   shape: ImageTargetShape,
   files: Record<string, Uint8Array>,
 ): RawImageSet {
-  const ordered = [...images].sort((a, b) => {
-    const byClass = a.parts[0] < b.parts[0] ? -1 : a.parts[0] > b.parts[0] ? 1 : 0;
-    return byClass !== 0 ? byClass : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-  });
+  const ordered = [...images].sort((a, b) => compareCodeUnits(a.parts[0], b.parts[0]) || compareCodeUnits(a.path, b.path));
   const imageBytes = shape.width * shape.height * shape.channels;
   const pixels = new Uint8Array(ordered.length * imageBytes);
   const labels = new Uint32Array(ordered.length);
@@ -259,4 +258,11 @@ function decodeSet(
   });
 
   return { name: setName, ...shape, classes, count: ordered.length, pixels, labels };
+}
+
+/** Orders strings by UTF-16 code units, as Array.prototype.sort does, independent of locale. */
+function compareCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }

@@ -1,8 +1,8 @@
 /**
  * Uploaded image datasets: recognising which files were picked and turning them into a
- * normalised training and held-out split. A format with its own split (IDX training and test
- * files, a zip with train/ and test/ folders, a training and a test CSV) keeps it; otherwise a
- * seeded, class-stratified share is held out.
+ * normalised training and held-out split. Some uploads bring their own split: IDX training and
+ * test files, a zip with train/ and test/ folders, or a training and a test CSV. Those keep it,
+ * and any other upload holds out a seeded, class-stratified share.
  */
 import { formatCount, gunzipIfNeeded, ImageDatasetError, type NamedBytes } from './errors';
 import { combineIdx, idxKind, maxLabel, parseIdxImages, parseIdxLabels } from './idx';
@@ -75,10 +75,10 @@ function withSharedClasses(train: RawImageSet, test: RawImageSet, classes: reado
 }
 
 /**
- * Works out which format a set of picked files is: one .zip, one or two .csv files (a second one
- * whose name contains "test", "t10k", "val" or "eval" is the held-out set), or two or four IDX
- * files (images and labels told apart by magic number, test files by name). Gzip files are
- * decompressed here, and the returned bytes are the decompressed ones.
+ * Detects the format of a set of picked files: one .zip, one or two .csv files, or two or four IDX
+ * files. Of two CSV files, the one whose name contains "test", "t10k", "val" or "eval" is the
+ * held-out set. IDX images and labels are recognised by magic number, and test files by the same
+ * names. Gzip files are decompressed here, and the returned bytes are the decompressed ones.
  */
 export function recognizeImageUpload(files: readonly NamedBytes[]): ImageUpload {
   const names = files.map((file) => file.name).join(', ') || '(no files)';
