@@ -21,7 +21,7 @@ function requireLength(name: string, values: ArrayLike<number>, count: number, f
 
 /**
  * Returns the im2col matrix [B·OH·OW, C·KH·KW] of x [B, H, W, C]. Row (b, oh, ow) is the input
- * patch under output position (oh, ow), and its column c·KH·KW + ki·KW + kj is
+ * patch under output position (oh, ow). Its column c·KH·KW + ki·KW + kj is
  * x[b, oh·stride − padding + ki, ow·stride − padding + kj, c], or 0 where that lies in the padding.
  */
 export function im2colRef(x: ArrayLike<number>, shape: Conv2dShape): Float64Array {
