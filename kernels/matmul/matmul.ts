@@ -70,6 +70,9 @@ export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Di
   if (bias) requireElements(label, 'matmul', 'bias', bias, N, `N = ${N}`);
   if (out === a || out === b) throw new Error(`${label}: matmul out must be a separate buffer from a and b`);
 
+  // NOTE: the grid covers out only, so a product with small M and N and a long K (a conv weight
+  // gradient, K = B·OH·OW) runs on a handful of workgroups that each walk all of K. Splitting K
+  // across workgroups would spread that work; no variant does it yet.
   const workgroups: [number, number, number] = [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M), 1];
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > maxPerDim || workgroups[1] > maxPerDim) {
