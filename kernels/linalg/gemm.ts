@@ -1,0 +1,161 @@
+/**
+ * Strided GEMM on the GPU: out = alpha · A · diag(w) · B + beta · C, f32, out M×N row-major.
+ *
+ * A and B are read through strided views (offset, row stride, column stride), so the same pipeline
+ * computes A·B, A·Bᵀ, Aᵀ·B and products of sub-blocks without copies. The optional weights w (K
+ * entries) scale the inner dimension, as in V diag(s) Vᵀ. The addend C is a separate buffer or out
+ * itself (an in-place update such as the EMA L ← β L + (1 − β) G Gᵀ). An optional gate skips the
+ * whole dispatch when a status word written earlier on the GPU says so.
+ */
+import type { GpuContext } from '../gpu/context';
+import { makeUniform, type Dispatch } from '../gpu/dispatch';
+import { wgslConstants } from '../gpu/pipelines';
+import { requireElements, requirePositiveDims } from '../gpu/validate';
+import { bindBuffers, checkGate, GATE_WGSL, gateMode, stridedExtent, type Gate } from './common';
+import source from './gemm.wgsl?raw';
+
+const WORKGROUP_X = 16;
+const WORKGROUP_Y = 16;
+const ROWS_PER_THREAD = 4;
+const COLS_PER_THREAD = 4;
+const TILE_K = 16;
+const TILE_M = WORKGROUP_Y * ROWS_PER_THREAD;
+const TILE_N = WORKGROUP_X * COLS_PER_THREAD;
+
+const SHADER_CONSTANTS = {
+  WORKGROUP_X,
+  WORKGROUP_Y,
+  ROWS_PER_THREAD,
+  COLS_PER_THREAD,
+  TILE_M,
+  TILE_N,
+  TILE_K,
+  WORKGROUP_INVOCATIONS: WORKGROUP_X * WORKGROUP_Y,
+};
+
+/** A matrix view into a buffer: element (i, j) is buffer[offset + i·rowStride + j·colStride]. */
+export interface MatrixView {
+  buffer: GPUBuffer;
+  offset?: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** The view of a row-major matrix with `cols` columns, or of its transpose when `transposed`. */
+export function rowMajor(buffer: GPUBuffer, cols: number, transposed = false, offset = 0): MatrixView {
+  return transposed ? { buffer, offset, rowStride: 1, colStride: cols } : { buffer, offset, rowStride: cols, colStride: 1 };
+}
+
+export interface GemmArgs {
+  /** M×K view. */
+  a: MatrixView;
+  /** K×N view. */
+  b: MatrixView;
+  /** M×N row-major output. Must not be a, b or weights. */
+  out: GPUBuffer;
+  m: number;
+  k: number;
+  n: number;
+  /** Default 1. */
+  alpha?: number;
+  /** K weights of the inner dimension (diag(w) between A and B). */
+  weights?: GPUBuffer;
+  /** M×N row-major addend C, scaled by beta; may be `out` itself for an in-place update. */
+  addend?: GPUBuffer;
+  /** Default 1 when an addend is given. */
+  beta?: number;
+  gate?: Gate;
+}
+
+type AddendVariant = 'none' | 'separate' | 'in-place';
+
+// Bindings 0–3 are fixed in gemm.wgsl; the optional ones follow.
+const WEIGHTS_BINDING = 4;
+const ADDEND_BINDING = 5;
+const GATE_BINDING = 6;
+
+function variantSource(weighted: boolean, addend: AddendVariant, gated: boolean): string {
+  const parts: string[] = [];
+  if (weighted) {
+    parts.push(`@group(0) @binding(${WEIGHTS_BINDING}) var<storage, read> weights: array<f32>;
+fn weight(k: u32) -> f32 { return weights[k]; }
+fn accumulate(a: f32, b: f32, w: f32, acc: f32) -> f32 { return fma(a * b, w, acc); }`);
+  } else {
+    parts.push(`fn weight(k: u32) -> f32 { return 1.0; }
+fn accumulate(a: f32, b: f32, w: f32, acc: f32) -> f32 { return fma(a, b, acc); }`);
+  }
+  if (addend === 'separate') {
+    parts.push(`@group(0) @binding(${ADDEND_BINDING}) var<storage, read> addend_values: array<f32>;
+fn addend(index: u32) -> f32 { return params.beta * addend_values[index]; }`);
+  } else if (addend === 'in-place') {
+    parts.push('fn addend(index: u32) -> f32 { return params.beta * out[index]; }');
+  } else {
+    parts.push('fn addend(index: u32) -> f32 { return 0.0; }');
+  }
+  if (gated) {
+    parts.push(`@group(0) @binding(${GATE_BINDING}) var<storage, read> gate_status: array<u32>;` + GATE_WGSL);
+  } else {
+    parts.push('fn gate_open(thread: u32) -> bool { return true; }');
+  }
+  return parts.join('\n') + '\n';
+}
+
+function checkView(label: string, name: string, view: MatrixView, rows: number, cols: number): number {
+  const offset = view.offset ?? 0;
+  for (const [field, value] of [['offset', offset], ['rowStride', view.rowStride], ['colStride', view.colStride]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${label}: gemm ${name}.${field} must be an integer ≥ 0, got ${value}`);
+  }
+  const extent = stridedExtent(offset, rows, cols, view.rowStride, view.colStride);
+  requireElements(label, 'gemm', name, view.buffer, extent, `${name} view of ${rows}×${cols}`);
+  return offset;
+}
+
+/** Builds one GEMM dispatch. */
+export function makeGemm(ctx: GpuContext, label: string, args: GemmArgs): Dispatch {
+  const { a, b, out, m, k, n, weights, addend, gate } = args;
+  requirePositiveDims(label, 'gemm', { m, k, n });
+  const aOffset = checkView(label, 'a', a, m, k);
+  const bOffset = checkView(label, 'b', b, k, n);
+  requireElements(label, 'gemm', 'out', out, m * n, `m*n = ${m}*${n}`);
+  if (out === a.buffer || out === b.buffer) throw new Error(`${label}: gemm out must be a separate buffer from a and b`);
+  if (weights) {
+    requireElements(label, 'gemm', 'weights', weights, k, `k = ${k}`);
+    if (weights === out) throw new Error(`${label}: gemm weights must be a separate buffer from out`);
+  }
+  if (addend) requireElements(label, 'gemm', 'addend', addend, m * n, `m*n = ${m}*${n}`);
+  if (gate) checkGate(label, 'gemm', gate);
+  if (gate && gate.status === out) throw new Error(`${label}: gemm gate status must be a separate buffer from out`);
+
+  const workgroups: [number, number, number] = [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M), 1];
+  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (workgroups[0] > maxPerDim || workgroups[1] > maxPerDim) {
+    throw new Error(`${label}: gemm of ${m}x${k}x${n} needs ${workgroups[0]}x${workgroups[1]} workgroups, above this adapter's limit of ${maxPerDim} per dimension`);
+  }
+
+  const addendVariant: AddendVariant = !addend ? 'none' : addend === out ? 'in-place' : 'separate';
+  const weighted = weights !== undefined;
+  const gated = gate !== undefined;
+  const key = `linalg-gemm:${weighted ? 'weighted' : 'plain'}:${addendVariant}:${gated ? 'gated' : 'always'}`;
+  const pipeline = ctx.pipelines.get(key, () => wgslConstants(SHADER_CONSTANTS) + source + variantSource(weighted, addendVariant, gated));
+
+  const params = makeUniform(ctx, `${label} params`, [
+    ['u32', m],
+    ['u32', k],
+    ['u32', n],
+    ['u32', aOffset],
+    ['u32', a.rowStride],
+    ['u32', a.colStride],
+    ['u32', bOffset],
+    ['u32', b.rowStride],
+    ['u32', b.colStride],
+    ['f32', args.alpha ?? 1],
+    ['f32', addend ? (args.beta ?? 1) : 0],
+    ['u32', gate?.word ?? 0],
+    ['u32', gate ? gateMode(gate) : 0],
+  ]);
+  const entries: Record<number, GPUBuffer> = { 0: a.buffer, 1: b.buffer, 2: out, 3: params };
+  if (weights) entries[WEIGHTS_BINDING] = weights;
+  if (addendVariant === 'separate') entries[ADDEND_BINDING] = addend!;
+  if (gate) entries[GATE_BINDING] = gate.status;
+  return { label, pipeline, bindGroup: bindBuffers(ctx, pipeline, label, entries), workgroups };
+}
