@@ -1,11 +1,21 @@
 /** Command-line flags of `npm run train`, turned into a validated RunConfig. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, assertRunConfig } from '../app/run/config';
-import type { OptimizerConfig, RunConfig } from '../app/run/types';
+import {
+  DEFAULT_ADAMW,
+  DEFAULT_CONFIG,
+  DEFAULT_MEZO,
+  DEFAULT_SGD,
+  DEFAULT_SHAMPOO32,
+  DEFAULT_SHAMPOO4,
+  DEFAULT_SUBZERO,
+  DEFAULT_VISION_CONFIG,
+  assertRunConfig,
+} from '../app/run/config';
+import type { FirstOrderConfig, OptimizerConfig, RunConfig, ShampooConfig, VisionOptimizerConfig, VisionRunConfig } from '../app/run/types';
 
-export const TRAIN_USAGE = `Usage: npm run train -- [flags]
+export const TRAIN_USAGE = `Usage: npm run train -- [--task language-model|vision] [flags]
 
-Fine-tunes a GPT-2 (default: the embedded gpt2-moby) on text (default: the embedded State of the
+Language model (the default task): fine-tunes a GPT-2 (default: the embedded gpt2-moby) on text (default: the embedded State of the
 Union addresses) with a zeroth-order optimizer on the GPU, and writes one JSON object per step.
 
   --optimizer NAME      subzero or mezo (default subzero)
@@ -26,6 +36,36 @@ Union addresses) with a zeroth-order optimizer on the GPU, and writes one JSON o
   --dataset FILE        .txt, .jsonl or .csv (with a text column); split into train and eval
   --sample-tokens N     tokens generated before and after training (default ${DEFAULT_CONFIG.sampleTokens})
   --prompt TEXT         prompt of the text sample
+
+Vision (--task vision): trains a small net (default: the CNN) on images (default: the embedded
+Fashion-MNIST subset) with a first-order or Shampoo optimizer, and writes one JSON object per step,
+with accuracy and optimizerStateBytes when evaluated.
+
+  --model NAME          mlp or cnn (default ${DEFAULT_VISION_CONFIG.model.architecture})
+  --optimizer NAME      sgd, adamw, shampoo32 or shampoo4 (default ${DEFAULT_VISION_CONFIG.optimizer.name})
+  --steps N             optimizer steps (default ${DEFAULT_VISION_CONFIG.steps})
+  --seed S              run seed: weight init, batches (default ${DEFAULT_VISION_CONFIG.seed})
+  --out FILE            JSON-lines output (default: stdout)
+  --batch B             images per step (default ${DEFAULT_VISION_CONFIG.batchSize})
+  --eval-every N        steps between held-out evaluations, 0 to disable (default ${DEFAULT_VISION_CONFIG.evalEvery})
+  --eval-examples N     held-out images per evaluation (default ${DEFAULT_VISION_CONFIG.evalExamples})
+  --lr X                learning rate (default: sgd ${DEFAULT_SGD.learningRate}, adamw ${DEFAULT_ADAMW.learningRate})
+  --weight-decay X      weight decay, skipped for biases (default: sgd ${DEFAULT_SGD.weightDecay}, adamw ${DEFAULT_ADAMW.weightDecay})
+  --momentum X          SGD momentum (default ${DEFAULT_SGD.momentum})
+  --beta1 X, --beta2 X  AdamW moment decays (default ${DEFAULT_ADAMW.beta1}, ${DEFAULT_ADAMW.beta2})
+  --adam-eps X          AdamW epsilon (default ${DEFAULT_ADAMW.epsilon})
+  --base NAME           Shampoo's base optimizer: sgd or adamw (default ${DEFAULT_SHAMPOO32.base.name})
+  --t1 N                Shampoo steps between factor updates (default ${DEFAULT_SHAMPOO32.factorPeriod})
+  --t2 N                Shampoo steps between inverse-root updates (default ${DEFAULT_SHAMPOO32.rootPeriod})
+  --factor-decay X      Shampoo β of the factor averages (default ${DEFAULT_SHAMPOO32.factorDecay})
+  --shampoo-eps X       Shampoo relative ridge ε (default ${DEFAULT_SHAMPOO32.epsilon})
+  --max-order N         Shampoo block order (default ${DEFAULT_SHAMPOO32.maxOrder})
+  --codebook NAME       shampoo4 map: linear-2 or dynamic-tree (default ${DEFAULT_SHAMPOO4.codebook})
+  --no-rectify          shampoo4 without Björck rectification
+  --quantize WHAT       shampoo4: eigenvectors (the method) or factor (the naive variant)
+  --dataset FILE...     a .zip of class folders, a .csv (label then pixels), or IDX images and
+                        labels files (raw or .gz); repeat --dataset for several files
+
   --help                print this help
 `;
 
@@ -34,6 +74,8 @@ export interface TrainArgs {
   out: string | null;
   modelDir: string | null;
   datasetFile: string | null;
+  /** Vision task: the uploaded image dataset files. */
+  imageFiles: string[];
   help: boolean;
 }
 
@@ -57,13 +99,27 @@ const FLAG_OF_FIELD: Array<[RegExp, string]> = [
   [/\bevalBatches\b/g, '--eval-batches'],
   [/\bsampleTokens\b/g, '--sample-tokens'],
   [/\bsamplePrompt\b/g, '--prompt'],
+  [/\boptimizer\.(base\.)?momentum\b/g, '--momentum'],
+  [/\boptimizer\.(base\.)?beta1\b/g, '--beta1'],
+  [/\boptimizer\.(base\.)?beta2\b/g, '--beta2'],
+  [/\boptimizer\.base\.epsilon\b/g, '--adam-eps'],
+  [/\boptimizer\.base\.learningRate\b/g, '--lr'],
+  [/\boptimizer\.base\.weightDecay\b/g, '--weight-decay'],
+  [/\boptimizer\.factorPeriod\b/g, '--t1'],
+  [/\boptimizer\.rootPeriod\b/g, '--t2'],
+  [/\boptimizer\.factorDecay\b/g, '--factor-decay'],
+  [/\boptimizer\.maxOrder\b/g, '--max-order'],
+  [/\bevalExamples\b/g, '--eval-examples'],
   [/\bsteps\b/g, '--steps'],
   [/\bseed\b/g, '--seed'],
 ];
 
 /** Rewrites RunConfig field names in a validation message as CLI flags. */
-export function withFlagNames(message: string): string {
-  return FLAG_OF_FIELD.reduce((text, [pattern, flag]) => text.replace(pattern, flag), message);
+export function withFlagNames(message: string, optimizerName?: string): string {
+  // optimizer.epsilon is AdamW's ε on its own, and the ridge ε under Shampoo.
+  const epsilonFlag = optimizerName === 'shampoo32' || optimizerName === 'shampoo4' ? '--shampoo-eps' : '--adam-eps';
+  const named = message.replace(/\boptimizer\.epsilon\b/g, epsilonFlag);
+  return FLAG_OF_FIELD.reduce((text, [pattern, flag]) => text.replace(pattern, flag), named);
 }
 
 /** Joins `--flag -1` into `--flag=-1`, because parseArgs reads a value starting with a dash as a flag. */
@@ -81,11 +137,30 @@ function joinNegativeValues(argv: string[]): string[] {
   return joined;
 }
 
+/** Flags that only one task reads; passing them with the other task is an error, not silently ignored. */
+const LANGUAGE_MODEL_ONLY = ['eps', 'freeze-embeddings', 'rank', 'period', 'seq', 'eval-batches', 'sample-tokens', 'prompt'];
+const VISION_ONLY = ['momentum', 'beta1', 'beta2', 'adam-eps', 'base', 't1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize', 'eval-examples'];
+
 export function parseTrainArgs(argv: string[]): TrainArgs {
   const { values } = parseArgs({
     args: joinNegativeValues(argv),
     strict: true,
     options: {
+      task: { type: 'string' },
+      momentum: { type: 'string' },
+      beta1: { type: 'string' },
+      beta2: { type: 'string' },
+      'adam-eps': { type: 'string' },
+      base: { type: 'string' },
+      t1: { type: 'string' },
+      t2: { type: 'string' },
+      'factor-decay': { type: 'string' },
+      'shampoo-eps': { type: 'string' },
+      'max-order': { type: 'string' },
+      codebook: { type: 'string' },
+      'no-rectify': { type: 'boolean' },
+      quantize: { type: 'string' },
+      'eval-examples': { type: 'string' },
       optimizer: { type: 'string' },
       steps: { type: 'string' },
       seed: { type: 'string' },
@@ -101,12 +176,23 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       'eval-every': { type: 'string' },
       'eval-batches': { type: 'string' },
       model: { type: 'string' },
-      dataset: { type: 'string' },
+      dataset: { type: 'string', multiple: true },
       'sample-tokens': { type: 'string' },
       prompt: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
+
+  const task = values.task ?? 'language-model';
+  if (task !== 'language-model' && task !== 'vision') throw new Error(`--task: expected "language-model" or "vision", got "${task}".`);
+  const foreign = (task === 'vision' ? LANGUAGE_MODEL_ONLY : VISION_ONLY).filter((flag) => (values as Record<string, unknown>)[flag] !== undefined);
+  if (foreign.length) {
+    throw new Error(`${foreign.map((flag) => `--${flag}`).join(', ')} ${foreign.length > 1 ? 'apply' : 'applies'} only to --task ${task === 'vision' ? 'language-model' : 'vision'}.`);
+  }
+  const datasets = values.dataset ?? [];
+  if (task === 'vision') return parseVisionArgs(values, datasets);
+  if (datasets.length > 1) throw new Error('--dataset: a language-model run takes one text file.');
+  const datasetFile = datasets[0];
 
   const name = values.optimizer ?? 'subzero';
   if (name !== 'subzero' && name !== 'mezo') throw new Error(`--optimizer: expected "subzero" or "mezo", got "${name}".`);
@@ -130,7 +216,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   const config: RunConfig = {
     ...DEFAULT_CONFIG,
     model: values.model ? { kind: 'files', name: values.model } : DEFAULT_CONFIG.model,
-    dataset: values.dataset ? { kind: 'upload', name: values.dataset, size: 0 } : DEFAULT_CONFIG.dataset,
+    dataset: datasetFile ? { kind: 'upload', name: datasetFile, size: 0 } : DEFAULT_CONFIG.dataset,
     optimizer,
     steps: number('steps', values.steps, DEFAULT_CONFIG.steps),
     seed: number('seed', values.seed, DEFAULT_CONFIG.seed),
@@ -153,7 +239,93 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     config: validated,
     out: values.out ?? null,
     modelDir: values.model ?? null,
-    datasetFile: values.dataset ?? null,
+    datasetFile: datasetFile ?? null,
+    imageFiles: [],
     help: values.help ?? false,
   };
+}
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> }>>['values'];
+
+function visionOptimizer(values: ParsedValues): VisionOptimizerConfig {
+  const text = (flag: string) => values[flag] as string | undefined;
+  const name = text('optimizer') ?? DEFAULT_VISION_CONFIG.optimizer.name;
+  if (name !== 'sgd' && name !== 'adamw' && name !== 'shampoo32' && name !== 'shampoo4') {
+    throw new Error(`--optimizer: expected "sgd", "adamw", "shampoo32" or "shampoo4" for --task vision, got "${name}".`);
+  }
+  const isShampoo = name === 'shampoo32' || name === 'shampoo4';
+  const baseName = isShampoo ? (text('base') ?? DEFAULT_SHAMPOO32.base.name) : name;
+  if (baseName !== 'sgd' && baseName !== 'adamw') throw new Error(`--base: expected "sgd" or "adamw", got "${baseName}".`);
+  if (!isShampoo && text('base') !== undefined) throw new Error('--base applies only to --optimizer shampoo32 or shampoo4.');
+  let base: FirstOrderConfig;
+  if (baseName === 'sgd') {
+    base = {
+      name: 'sgd',
+      learningRate: number('lr', text('lr'), DEFAULT_SGD.learningRate),
+      momentum: number('momentum', text('momentum'), DEFAULT_SGD.momentum),
+      weightDecay: number('weight-decay', text('weight-decay'), DEFAULT_SGD.weightDecay),
+    };
+  } else {
+    base = {
+      name: 'adamw',
+      learningRate: number('lr', text('lr'), DEFAULT_ADAMW.learningRate),
+      beta1: number('beta1', text('beta1'), DEFAULT_ADAMW.beta1),
+      beta2: number('beta2', text('beta2'), DEFAULT_ADAMW.beta2),
+      epsilon: number('adam-eps', text('adam-eps'), DEFAULT_ADAMW.epsilon),
+      weightDecay: number('weight-decay', text('weight-decay'), DEFAULT_ADAMW.weightDecay),
+    };
+  }
+  const mismatched = (baseName === 'sgd' ? ['beta1', 'beta2', 'adam-eps'] : ['momentum']).filter((flag) => values[flag] !== undefined);
+  if (mismatched.length) throw new Error(`${mismatched.map((flag) => `--${flag}`).join(', ')} do not apply to ${baseName === 'sgd' ? 'SGD' : 'AdamW'}.`);
+  const shampooFlags = ['t1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize'];
+  const shampoo4Flags = ['codebook', 'no-rectify', 'quantize'];
+  const stray = (isShampoo ? (name === 'shampoo4' ? [] : shampoo4Flags) : shampooFlags).filter((flag) => values[flag] !== undefined);
+  if (stray.length) throw new Error(`${stray.map((flag) => `--${flag}`).join(', ')} do not apply to --optimizer ${name}.`);
+  if (!isShampoo) return base;
+
+  const defaults = name === 'shampoo4' ? DEFAULT_SHAMPOO4 : DEFAULT_SHAMPOO32;
+  const config: ShampooConfig = {
+    ...defaults,
+    base,
+    factorPeriod: number('t1', text('t1'), defaults.factorPeriod),
+    rootPeriod: number('t2', text('t2'), defaults.rootPeriod),
+    factorDecay: number('factor-decay', text('factor-decay'), defaults.factorDecay),
+    epsilon: number('shampoo-eps', text('shampoo-eps'), defaults.epsilon),
+    maxOrder: number('max-order', text('max-order'), defaults.maxOrder),
+  };
+  if (name === 'shampoo4') {
+    config.codebook = (text('codebook') ?? defaults.codebook) as ShampooConfig['codebook'];
+    config.rectify = !values['no-rectify'];
+    config.quantize = (text('quantize') ?? defaults.quantize) as ShampooConfig['quantize'];
+    if (config.codebook !== 'linear-2' && config.codebook !== 'dynamic-tree') throw new Error(`--codebook: expected "linear-2" or "dynamic-tree", got "${config.codebook}".`);
+    if (config.quantize !== 'eigenvectors' && config.quantize !== 'factor') throw new Error(`--quantize: expected "eigenvectors" or "factor", got "${config.quantize}".`);
+  }
+  return config;
+}
+
+function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
+  const text = (flag: string) => values[flag] as string | undefined;
+  const architecture = text('model') ?? DEFAULT_VISION_CONFIG.model.architecture;
+  if (architecture !== 'mlp' && architecture !== 'cnn') throw new Error(`--model: expected "mlp" or "cnn" for --task vision, got "${architecture}".`);
+  const optimizer = visionOptimizer(values);
+  const config: VisionRunConfig = {
+    ...DEFAULT_VISION_CONFIG,
+    model: { kind: 'builtin', architecture },
+    dataset: datasets.length ? { kind: 'upload', name: datasets.join(', '), size: 0 } : DEFAULT_VISION_CONFIG.dataset,
+    optimizer,
+    steps: number('steps', text('steps'), DEFAULT_VISION_CONFIG.steps),
+    seed: number('seed', text('seed'), DEFAULT_VISION_CONFIG.seed),
+    batchSize: number('batch', text('batch'), DEFAULT_VISION_CONFIG.batchSize),
+    evalEvery: number('eval-every', text('eval-every'), DEFAULT_VISION_CONFIG.evalEvery),
+    evalExamples: number('eval-examples', text('eval-examples'), DEFAULT_VISION_CONFIG.evalExamples),
+  };
+  let validated: RunConfig = config;
+  if (!values.help) {
+    try {
+      validated = assertRunConfig(config);
+    } catch (error) {
+      throw new Error(withFlagNames((error as Error).message, optimizer.name));
+    }
+  }
+  return { config: validated, out: text('out') ?? null, modelDir: null, datasetFile: null, imageFiles: datasets, help: Boolean(values.help) };
 }

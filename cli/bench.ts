@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: measures three ratios side by side in one run on the embedded model and writes
- * them to docs/BENCHMARKS.md. They are the zeroth-order step time over one forward pass, the SubZero
+ * `npm run bench`: measures ratios side by side in one run and writes them to docs/BENCHMARKS.md.
+ * Language model (embedded gpt2-moby): the zeroth-order step time over one forward pass, the SubZero
  * step over the MeZO step, and SubZero's peak GPU bytes over inference bytes (weights, activations).
+ * Vision (CNN on the embedded Fashion-MNIST): 4-bit over 32-bit Shampoo optimizer-state bytes and
+ * step time, and the CPU table of the inverse-root error under 4-bit quantization.
  */
 import { cpus, platform, release, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
@@ -11,8 +13,12 @@ import { totalBytes, type MemoryBytes } from '../kernels/gpu/pool';
 import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO } from '../app/run/config';
 import { loadModel } from '../app/run/load-model';
 import { TrainingSession } from '../app/run/loop';
-import type { RunConfig } from '../app/run/types';
-import { readNodeResources } from './resources';
+import type { LanguageModelRunConfig, VisionRunConfig } from '../app/run/types';
+import { DEFAULT_SHAMPOO32, DEFAULT_SHAMPOO4, DEFAULT_VISION_CONFIG } from '../app/run/config';
+import { VisionSession } from '../app/run/vision-loop';
+import { formatQuantizationErrorTable, quantizationErrorTable } from '../app/optim/shampoo/quant-error';
+import type { GpuContext } from '../kernels/gpu/context';
+import { readNodeResources, readNodeVisionResources } from './resources';
 
 const WARMUP = 2;
 
@@ -27,7 +33,7 @@ async function main(): Promise<void> {
   const repeats = Number(process.env.BENCH_REPEATS ?? 5);
   const batchSize = Number(process.env.BENCH_BATCH ?? DEFAULT_CONFIG.batchSize);
   const sequenceLength = Number(process.env.BENCH_SEQ ?? DEFAULT_CONFIG.sequenceLength);
-  const base: RunConfig = { ...DEFAULT_CONFIG, batchSize, sequenceLength, evalBatches: 1, sampleTokens: 0 };
+  const base: LanguageModelRunConfig = { ...DEFAULT_CONFIG, batchSize, sequenceLength, evalBatches: 1, sampleTokens: 0 };
   const resources = await readNodeResources(base, null, null);
   const loaded = loadModel(resources.model);
   const ctx = await acquireNodeContext();
@@ -85,6 +91,11 @@ async function main(): Promise<void> {
     ['SubZero peak bytes / inference bytes', subzeroPeak / inferenceBytes, 'for reference'],
   ] as const;
 
+  const vision = process.env.BENCH_SKIP_VISION ? null : await benchVision(ctx);
+  const quantOrder = Number(process.env.BENCH_QUANT_ORDER ?? 256);
+  process.stderr.write(`quantization-error table, order ${quantOrder} (CPU)\n`);
+  const quantTable = quantizationErrorTable({ order: quantOrder });
+
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '# Benchmarks',
@@ -113,10 +124,89 @@ async function main(): Promise<void> {
     'A step is two perturbed forwards, one 8-byte loss readback and the in-place update. Times on a CPU',
     'Vulkan driver are far from a GPU\'s; the ratios are what the goals are about.',
     '',
+    ...(vision ? visionLines(vision) : ['Vision benchmark skipped (BENCH_SKIP_VISION is set).', '']),
+    '## 4-bit quantization error of the inverse 4th root (CPU, f64)',
+    '',
+    formatQuantizationErrorTable(quantTable),
+    '',
   ];
   await writeFile(new URL('../docs/BENCHMARKS.md', import.meta.url), lines.join('\n'));
   process.stdout.write(lines.join('\n'));
   ctx.device.destroy();
+}
+
+interface VisionBench {
+  steps: number;
+  config: VisionRunConfig;
+  parameterCount: number;
+  results: Record<'shampoo32' | 'shampoo4', { meanStepMs: number; plainStepMs: number; state: Partial<MemoryBytes> }>;
+}
+
+/**
+ * Times `steps` Shampoo steps of each variant on the CNN (by default one root period, so the mean
+ * includes factor and root updates at the default T1 and T2) and reads each optimizer's persistent
+ * state bytes by category.
+ */
+async function benchVision(ctx: GpuContext): Promise<VisionBench> {
+  const steps = Number(process.env.BENCH_VISION_STEPS ?? DEFAULT_SHAMPOO32.rootPeriod);
+  const config: VisionRunConfig = { ...DEFAULT_VISION_CONFIG, steps, evalEvery: 0 };
+  const resources = await readNodeVisionResources(config, []);
+  const results = {} as VisionBench['results'];
+  let parameterCount = 0;
+  for (const optimizer of [DEFAULT_SHAMPOO32, DEFAULT_SHAMPOO4]) {
+    const session = new VisionSession(ctx, { ...config, optimizer }, resources);
+    parameterCount = session.net.parameterCount;
+    const stepMs: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const started = performance.now();
+      await session.step(step);
+      stepMs.push(performance.now() - started);
+    }
+    // Steps that update neither factors nor roots: every step not a multiple of T1 (or T2).
+    const plain = stepMs.filter((_, step) => step % optimizer.factorPeriod !== 0 && step % optimizer.rootPeriod !== 0);
+    const name = optimizer.name as 'shampoo32' | 'shampoo4';
+    results[name] = {
+      meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length,
+      plainStepMs: plain.length ? median(plain) : NaN,
+      state: session.optimizer.stateBytes(),
+    };
+    session.release();
+    process.stderr.write(`${name}: mean step ${results[name].meanStepMs.toFixed(1)} ms over ${steps} steps\n`);
+  }
+  return { steps, config, parameterCount, results };
+}
+
+function stateTotal(state: Partial<MemoryBytes>): number {
+  return (state['optimizer-state'] ?? 0) + (state.preconditioner ?? 0) + (state['quantization-scales'] ?? 0);
+}
+
+function visionLines(bench: VisionBench): string[] {
+  const { shampoo32, shampoo4 } = bench.results;
+  const precondition = (state: Partial<MemoryBytes>) => (state.preconditioner ?? 0) + (state['quantization-scales'] ?? 0);
+  const KiB = (bytes: number) => (bytes / 1024).toFixed(1);
+  return [
+    '## Vision: 4-bit against 32-bit Shampoo',
+    '',
+    `- Workload: ${bench.config.model.architecture} on the embedded Fashion-MNIST subset (${bench.parameterCount.toLocaleString('en-US')} parameters), ` +
+      `batch ${bench.config.batchSize}, base SGD, T1 = ${DEFAULT_SHAMPOO32.factorPeriod}, T2 = ${DEFAULT_SHAMPOO32.rootPeriod}, max order ${DEFAULT_SHAMPOO32.maxOrder}; ` +
+      `${bench.steps} steps per variant from the same seed, so the mean includes the factor and root updates.`,
+    '',
+    '| ratio | measured | goal |',
+    '|---|---|---|',
+    `| 4-bit / 32-bit optimizer-state bytes (first-order state + preconditioner + scales) | ${(stateTotal(shampoo4.state) / stateTotal(shampoo32.state)).toFixed(3)} | ≤ 0.16 |`,
+    `| 4-bit / 32-bit preconditioner bytes (preconditioner + scales) | ${(precondition(shampoo4.state) / precondition(shampoo32.state)).toFixed(3)} | for reference |`,
+    `| 4-bit / 32-bit mean step time | ${(shampoo4.meanStepMs / shampoo32.meanStepMs).toFixed(3)} | ≤ 1.10 |`,
+    `| 4-bit / 32-bit step time without preconditioner updates | ${(shampoo4.plainStepMs / shampoo32.plainStepMs).toFixed(3)} | for reference |`,
+    '',
+    '| measurement | shampoo32 | shampoo4 |',
+    '|---|---|---|',
+    `| mean step (ms) | ${shampoo32.meanStepMs.toFixed(1)} | ${shampoo4.meanStepMs.toFixed(1)} |`,
+    `| median step without updates (ms) | ${shampoo32.plainStepMs.toFixed(1)} | ${shampoo4.plainStepMs.toFixed(1)} |`,
+    `| first-order state KiB | ${KiB(shampoo32.state['optimizer-state'] ?? 0)} | ${KiB(shampoo4.state['optimizer-state'] ?? 0)} |`,
+    `| preconditioner KiB | ${KiB(shampoo32.state.preconditioner ?? 0)} | ${KiB(shampoo4.state.preconditioner ?? 0)} |`,
+    `| quantization scales KiB | ${KiB(shampoo32.state['quantization-scales'] ?? 0)} | ${KiB(shampoo4.state['quantization-scales'] ?? 0)} |`,
+    '',
+  ];
 }
 
 main().then(

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { resolveResources, type RunResources } from '../app/run/resources';
-import type { DatasetFile, ModelFiles, RunConfig } from '../app/run/types';
+import { resolveVisionResources, type VisionResources } from '../app/run/vision-resources';
+import type { DatasetFile, LanguageModelRunConfig, ModelFiles, VisionRunConfig } from '../app/run/types';
 
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
 
@@ -20,7 +21,7 @@ function toArrayBuffer(bytes: Buffer): ArrayBuffer {
 }
 
 /** Resolves the config's model and dataset: `modelDir` and `datasetFile` override the embedded ones. */
-export async function readNodeResources(config: RunConfig, modelDir: string | null, datasetFile: string | null): Promise<RunResources> {
+export async function readNodeResources(config: LanguageModelRunConfig, modelDir: string | null, datasetFile: string | null): Promise<RunResources> {
   let model: ModelFiles | undefined;
   if (modelDir) {
     const [json, safetensors, tokenizer] = await Promise.all([
@@ -36,4 +37,14 @@ export async function readNodeResources(config: RunConfig, modelDir: string | nu
     dataset = { name: basename(datasetFile), text: bytes.toString('utf8') };
   }
   return resolveResources(config, { model, dataset }, async (relativePath) => toArrayBuffer(await readOrExplain(new URL(relativePath, PUBLIC_DIR), 'the embedded file')));
+}
+
+const readPublic = async (relativePath: string) => toArrayBuffer(await readOrExplain(new URL(relativePath, PUBLIC_DIR), 'the embedded file'));
+
+/** Resolves a vision run's dataset: `files` (zip, CSV or IDX files) override the embedded one. */
+export async function readNodeVisionResources(config: VisionRunConfig, files: readonly string[]): Promise<VisionResources> {
+  const upload = await Promise.all(
+    files.map(async (path) => ({ name: basename(path), bytes: new Uint8Array(toArrayBuffer(await readOrExplain(path, 'the dataset file'))) })),
+  );
+  return resolveVisionResources(config, upload.length ? upload : undefined, readPublic);
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run train`: fine-tunes a GPT-2 in Node on Dawn and writes one JSON object per step:
- * { step, loss, evalLoss?, elapsedMs, memoryBytes }. Progress goes to stderr.
+ * `npm run train`: trains in Node on Dawn and writes one JSON object per step:
+ * { step, loss, evalLoss?, elapsedMs, memoryBytes } for a language model, plus accuracy (when
+ * evaluated) and optimizerStateBytes for a vision net. Progress goes to stderr.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,15 +9,25 @@ import { acquireNodeContext } from '../kernels/gpu/device-node';
 import { runTraining } from '../app/run/loop';
 import type { RunEvent } from '../app/run/types';
 import { parseTrainArgs, TRAIN_USAGE } from './args';
-import { readNodeResources } from './resources';
+import { readNodeResources, readNodeVisionResources } from './resources';
 
 interface Line {
   step: number;
   loss?: number;
   projectedGrad?: number;
   evalLoss?: number;
+  /** Vision: held-out accuracy in [0, 1], on evaluated steps. */
+  accuracy?: number;
   elapsedMs: number;
   memoryBytes?: Record<string, number>;
+  /** Vision: persistent optimizer state (first-order state, preconditioner, quantization scales). */
+  optimizerStateBytes?: number;
+}
+
+const OPTIMIZER_STATE_CATEGORIES = ['optimizer-state', 'preconditioner', 'quantization-scales'];
+
+function optimizerStateBytes(memory: Record<string, number>): number {
+  return OPTIMIZER_STATE_CATEGORIES.reduce((sum, category) => sum + (memory[category] ?? 0), 0);
 }
 
 async function main(): Promise<number> {
@@ -35,7 +46,7 @@ async function main(): Promise<number> {
   const { config } = args;
   let resources;
   try {
-    resources = await readNodeResources(config, args.modelDir, args.datasetFile);
+    resources = config.task === 'vision' ? await readNodeVisionResources(config, args.imageFiles) : await readNodeResources(config, args.modelDir, args.datasetFile);
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;
@@ -74,6 +85,7 @@ async function main(): Promise<number> {
     pending = null;
   };
   const progress = (text: string) => process.stderr.write(text + '\n');
+  const isVision = config.task === 'vision';
 
   const emit = (event: RunEvent) => {
     switch (event.type) {
@@ -88,18 +100,24 @@ async function main(): Promise<number> {
         flush();
         lastMemory = event.memoryBytes;
         pending = { step: event.step, loss: event.loss, projectedGrad: event.projectedGrad, elapsedMs: Math.round(event.elapsedMs * 10) / 10, memoryBytes: event.memoryBytes };
+        if (isVision) pending.optimizerStateBytes = optimizerStateBytes(event.memoryBytes);
         if (event.step % 10 === 0 || event.step === config.steps) {
           const perStep = event.elapsedMs / event.step;
           progress(`step ${event.step}/${config.steps}  loss ${event.loss.toFixed(4)}  ${perStep.toFixed(1)} ms/step`);
         }
         break;
       case 'eval':
-        if (pending && pending.step === event.step) pending.evalLoss = event.evalLoss;
-        else {
+        if (!pending || pending.step !== event.step) {
           flush();
-          pending = { step: event.step, evalLoss: event.evalLoss, elapsedMs: event.elapsedMs, memoryBytes: lastMemory };
+          pending = { step: event.step, elapsedMs: event.elapsedMs, memoryBytes: lastMemory };
+          if (isVision) pending.optimizerStateBytes = optimizerStateBytes(lastMemory);
         }
-        progress(`step ${event.step}/${config.steps}  eval loss ${event.evalLoss.toFixed(4)}`);
+        pending.evalLoss = event.evalLoss;
+        if (event.accuracy !== undefined) pending.accuracy = event.accuracy;
+        progress(
+          `step ${event.step}/${config.steps}  eval loss ${event.evalLoss.toFixed(4)}` +
+            (event.accuracy !== undefined ? `  accuracy ${(event.accuracy * 100).toFixed(2)}%` : ''),
+        );
         break;
       case 'sample':
         progress(`sample ${event.when} fine-tuning: ${JSON.stringify(event.prompt + event.text)}`);

@@ -10,11 +10,13 @@ import { encodeDispatches, readF32, runDispatches } from '../../kernels/gpu/disp
 import { Gpt2Model, plainView, type Activations, type ForwardPlan } from '../model/gpt2';
 import { createOptimizer, type ZerothOrderOptimizer } from '../optim';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
-import { assertRunConfig } from './config';
+import { assertRunConfig, validateRunConfig } from './config';
 import { loadModel, type LoadedModel } from './load-model';
 import { SeededRng } from '../data/rng';
 import { evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
 import type { RunResources } from './resources';
+import { runVisionTraining } from './vision-loop';
+import type { VisionResources } from './vision-resources';
 import type { LanguageModelRunConfig, RunConfig, RunEvent } from './types';
 
 export interface RunControl {
@@ -29,15 +31,21 @@ const EVAL_FIRST_SLOT = 2;
 export async function runTraining(
   ctx: GpuContext,
   config: RunConfig,
-  resources: RunResources,
+  resources: RunResources | VisionResources,
   emit: (event: RunEvent) => void,
   control: RunControl,
 ): Promise<void> {
-  if (config.task === 'vision') {
-    emit({ type: 'error', message: 'The vision task is not available yet in this build.' });
+  const problems = validateRunConfig(config);
+  if (problems.length) {
+    emit({ type: 'error', message: `Invalid run configuration:\n- ${problems.join('\n- ')}` });
     emit({ type: 'finished', reason: 'error', step: 0, elapsedMs: 0 });
     return;
   }
+  if (config.task === 'vision') {
+    if (!('split' in resources)) throw new Error('runTraining: a vision run needs image resources (resolveVisionResources).');
+    return runVisionTraining(ctx, config, resources, emit, control);
+  }
+  if (!('model' in resources)) throw new Error('runTraining: a language-model run needs text resources (resolveResources).');
   return runLanguageModelTraining(ctx, config, resources, emit, control);
 }
 
