@@ -102,3 +102,61 @@ describe('train CLI', () => {
     expect(readFileSync(out, 'utf8')).toBe('{"step":1}\n');
   });
 });
+
+const VISION_SMALL = ['--task', 'vision', '--model', 'mlp', '--steps', '3', '--batch', '8', '--eval-every', '3', '--eval-examples', '40'];
+
+describe('train CLI, vision task', () => {
+  it('writes JSON lines with accuracy and optimizer-state bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-vision-'));
+    const out = join(dir, 'vision.jsonl');
+    const { code, stderr } = train([...VISION_SMALL, '--optimizer', 'adamw', '--seed', '3', '--out', out]);
+    expect(stderr).toContain('finished (completed) after 3 steps');
+    expect(stderr).toContain('10,000 train and 40 eval images');
+    expect(code).toBe(0);
+
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.step)).toEqual([0, 1, 2, 3]);
+    for (const line of [lines[0], lines[3]]) {
+      expect(line.accuracy).toBeGreaterThanOrEqual(0);
+      expect(line.accuracy).toBeLessThanOrEqual(1);
+      expect(line.evalLoss).toBeGreaterThan(0);
+    }
+    for (const line of lines.slice(1)) {
+      expect(Number.isFinite(line.loss)).toBe(true);
+      // AdamW keeps two moments per parameter: 2 · 4 bytes · 101,770 MLP parameters.
+      expect(line.optimizerStateBytes).toBe(2 * 4 * 101_770);
+      expect(line.memoryBytes['optimizer-state']).toBe(line.optimizerStateBytes);
+    }
+  });
+
+  it('names the flag of an invalid Shampoo period', () => {
+    const { code, stderr } = train([...VISION_SMALL, '--optimizer', 'shampoo4', '--t2', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--t2 must be >= 1 (got 0)');
+  });
+
+  it('rejects flags of the other task and of another optimizer', () => {
+    expect(train([...VISION_SMALL, '--rank', '4']).stderr).toContain('--rank applies only to --task language-model');
+    expect(train([...VISION_SMALL, '--optimizer', 'sgd', '--t1', '5']).stderr).toContain('--t1 do not apply to --optimizer sgd');
+    expect(train(['--momentum', '0.9', ...SMALL]).stderr).toContain('--momentum applies only to --task vision');
+  });
+
+  it('reports an IDX count mismatch with both file names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-idx-'));
+    const images = Buffer.alloc(16 + 3 * 4);
+    images.writeUInt32BE(0x803, 0);
+    images.writeUInt32BE(3, 4);
+    images.writeUInt32BE(2, 8);
+    images.writeUInt32BE(2, 12);
+    const labels = Buffer.alloc(8 + 2);
+    labels.writeUInt32BE(0x801, 0);
+    labels.writeUInt32BE(2, 4);
+    writeFileSync(join(dir, 'images.idx'), images);
+    writeFileSync(join(dir, 'labels.idx'), labels);
+    const { code, stderr } = train([...VISION_SMALL, '--dataset', join(dir, 'images.idx'), '--dataset', join(dir, 'labels.idx')]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/images\.idx|labels\.idx/);
+    expect(stderr).toMatch(/3 images but 2 labels/);
+    expect(stderr).not.toContain('    at ');
+  });
+});
