@@ -3,8 +3,10 @@
  * worker's RunEvents to the run store. Events are applied in batches, at most one per
  * FLUSH_INTERVAL_MS, so a fast run redraws the page about five times per second instead of once per step.
  */
+import type { NamedBytes } from '../data/images/errors';
 import { applyRunEvents, beginRun, markStopping, reportPageError } from '../store/run';
 import type { PickedModelFiles } from '../store/config';
+import { readImageFiles } from '../store/image-checks';
 import type { DatasetFile, ModelFiles, RunConfig, RunEvent, WorkerRequest } from './types';
 
 const FLUSH_INTERVAL_MS = 200;
@@ -60,27 +62,47 @@ async function readDatasetFile(file: File | null): Promise<DatasetFile> {
   return { name: file.name, text: await file.text() };
 }
 
+/** Files picked in the forms; a run reads only those its config names. */
+export interface RunFiles {
+  modelFiles: PickedModelFiles;
+  /** Text dataset of a language-model run. */
+  datasetFile: File | null;
+  /** Image dataset files of a vision run. */
+  imageFiles: readonly File[];
+}
+
 /**
  * Starts a run of a config that the form already validated. Picked files are read here, at Run
- * time, so the page keeps no copy of a large model between runs.
+ * time, so the page keeps no copy of a large model or dataset between runs.
  */
-export async function startRun(config: RunConfig, modelFiles: PickedModelFiles, datasetFile: File | null): Promise<void> {
-  beginRun(config.steps);
+export async function startRun(config: RunConfig, files: RunFiles): Promise<void> {
+  beginRun(config.steps, config.task);
 
   let model: ModelFiles | undefined;
   let dataset: DatasetFile | undefined;
+  let images: NamedBytes[] | undefined;
   try {
-    if (config.model.kind === 'files') model = await readModelFiles(modelFiles);
-    if (config.dataset.kind === 'upload') dataset = await readDatasetFile(datasetFile);
+    if (config.task === 'vision') {
+      if (config.dataset.kind === 'upload') {
+        if (files.imageFiles.length === 0) throw new Error('no image dataset files are picked');
+        images = await readImageFiles(files.imageFiles);
+      }
+    } else {
+      if (config.model.kind === 'files') model = await readModelFiles(files.modelFiles);
+      if (config.dataset.kind === 'upload') dataset = await readDatasetFile(files.datasetFile);
+    }
   } catch (error) {
     reportPageError(`Reading the picked files failed: ${error instanceof Error ? error.message : String(error)}`, true);
     return;
   }
 
   const baseUrl = new URL(import.meta.env.BASE_URL, window.location.href).href;
-  const request: WorkerRequest = { type: 'start', config, model, dataset, baseUrl };
-  // The weights are transferred, not copied; the next run reads the file again.
-  runWorker().postMessage(request, model ? [model.safetensors] : []);
+  const request: WorkerRequest = { type: 'start', config, model, dataset, images, baseUrl };
+  // Weights and image bytes are transferred, not copied; the next run reads the files again.
+  const transfer: ArrayBuffer[] = [];
+  if (model) transfer.push(model.safetensors);
+  for (const image of images ?? []) transfer.push(image.bytes.buffer as ArrayBuffer);
+  runWorker().postMessage(request, transfer);
 }
 
 export function stopRun(): void {

@@ -3,6 +3,7 @@
  * Everything here is plain JSON, so it crosses postMessage and is written by the CLI as-is.
  */
 import type { MemoryBytes } from '../../kernels/gpu/pool';
+import type { NamedBytes } from '../data/images/errors';
 
 export type ModelSource =
   | { kind: 'embedded'; id: string }
@@ -185,5 +186,13 @@ export interface DatasetFile {
 
 /** Messages from the page to the run worker. */
 export type WorkerRequest =
-  | { type: 'start'; config: RunConfig; model?: ModelFiles; dataset?: DatasetFile; baseUrl: string }
+  | {
+      type: 'start';
+      config: RunConfig;
+      model?: ModelFiles;
+      dataset?: DatasetFile;
+      /** Vision runs with an uploaded dataset: the picked image files, their buffers transferred. */
+      images?: NamedBytes[];
+      baseUrl: string;
+    }
   | { type: 'stop' };

@@ -1,7 +1,7 @@
 /**
  * Web Worker entry of a training run. On `start` it acquires the GPU context (once, and again only
- * after a device loss), resolves the model and dataset, runs the loop and posts every RunEvent to
- * the page. On `stop` it sets `stopRequested`, which the loop checks between steps.
+ * after a device loss), resolves the model and dataset (for a vision run: parses the image dataset),
+ * runs the loop and posts every RunEvent to the page. On `stop` it sets `stopRequested`, which the loop checks between steps.
  *
  * Every failure reaches the page as an `error` event followed by `finished`: invalid configs,
  * missing WebGPU, files that fail to load or parse, exceptions from the loop, uncaptured GPU errors
@@ -12,8 +12,9 @@ import { acquireBrowserContext } from '../../kernels/gpu/device-browser';
 import type { GpuContext, GpuError } from '../../kernels/gpu/context';
 import { validateRunConfig } from './config';
 import { runTraining, type RunControl } from './loop';
-import { resolveResources } from './resources';
+import { resolveResources, type RunResources } from './resources';
 import type { RunEvent, WorkerRequest } from './types';
+import { resolveVisionResources, type VisionResources } from './vision-resources';
 
 type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
@@ -116,11 +117,19 @@ async function startRun(request: StartRequest): Promise<void> {
     stage = 'Acquiring the WebGPU device';
     const ctx = await gpuContext();
 
-    stage = 'Loading the model and dataset';
-    const resources = await resolveResources(request.config, { model: request.model, dataset: request.dataset }, publicFileReader(request.baseUrl));
+    const config = request.config;
+    const readFile = publicFileReader(request.baseUrl);
+    let resources: RunResources | VisionResources;
+    if (config.task === 'vision') {
+      stage = 'Loading the image dataset';
+      resources = await resolveVisionResources(config, request.images, readFile);
+    } else {
+      stage = 'Loading the model and dataset';
+      resources = await resolveResources(config, { model: request.model, dataset: request.dataset }, readFile);
+    }
 
     stage = 'Training';
-    if (!run.control.stopRequested) await runTraining(ctx, request.config, resources, emit, run.control);
+    if (!run.control.stopRequested) await runTraining(ctx, config, resources, emit, run.control);
   } catch (error) {
     failed = true;
     const where = stage === 'Training' ? `Training failed at step ${run.lastStep}` : `${stage} failed`;

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID, validateRunConfig } from '../run/config';
-import type { DatasetSource, ModelSource, OptimizerConfig, RunConfig } from '../run/types';
+import type { DatasetSource, ModelSource, OptimizerConfig, RunConfig, Task } from '../run/types';
 import { checkDatasetFile, checkModelConfigFile, fetchEmbeddedModelContext, type DatasetSummary, type FileCheck, type ModelContext } from './file-checks';
 
 /** Hyperparameters that every optimizer has. */
@@ -30,6 +30,8 @@ export interface PickedModelFiles {
 }
 
 export interface ConfigFormState {
+  /** The task the form configures; the vision fields live in the vision config store. */
+  task: Task;
   optimizerName: OptimizerConfig['name'];
   /** Text of each numeric field as typed. */
   drafts: Record<NumericField, string>;
@@ -69,6 +71,7 @@ function initialDrafts(): Record<NumericField, string> {
 }
 
 export const useConfigStore = create<ConfigFormState>()(() => ({
+  task: 'language-model',
   optimizerName: DEFAULT_CONFIG.optimizer.name,
   drafts: initialDrafts(),
   samplePrompt: DEFAULT_CONFIG.samplePrompt,
@@ -82,6 +85,10 @@ export const useConfigStore = create<ConfigFormState>()(() => ({
   modelConfigCheck: null,
   embeddedModelContext: { status: 'reading' },
 }));
+
+export function setTask(task: Task): void {
+  useConfigStore.setState({ task });
+}
 
 export function setDraft(field: NumericField, text: string): void {
   useConfigStore.setState((state) => ({ drafts: { ...state.drafts, [field]: text } }));
@@ -183,7 +190,7 @@ export interface DerivedRunForm {
 }
 
 /** Parses the typed text of a numeric field; returns null when it is not a finite number. */
-function parseNumber(text: string): number | null {
+export function parseNumber(text: string): number | null {
   const trimmed = text.trim();
   if (trimmed === '') return null;
   const value = Number(trimmed);
@@ -191,7 +198,7 @@ function parseNumber(text: string): number | null {
 }
 
 /** Returns the field path that a validateRunConfig message starts with, if it names a known one. */
-function problemField(message: string, paths: readonly string[]): string | null {
+export function problemField(message: string, paths: readonly string[]): string | null {
   for (const path of paths) {
     if (message.startsWith(path) && /^[\s:(]/.test(message.slice(path.length))) return path;
   }

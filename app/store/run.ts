@@ -4,15 +4,16 @@
  * redraw cover many steps. Every point is kept; charts downsample only what they draw.
  */
 import { create } from 'zustand';
-import type { MemoryBytes } from '../../kernels/gpu/pool';
-import type { RunEvent } from '../run/types';
+import type { MemoryBytes, MemoryCategory } from '../../kernels/gpu/pool';
+import type { RunEvent, Task } from '../run/types';
 
 export type RunPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'finished';
 
 export interface LossPoint {
   step: number;
-  /** Training loss L+ at the positive perturbation. */
+  /** Training loss: L+ at the positive perturbation for zeroth-order runs, the batch loss for vision runs. */
   loss: number;
+  /** Zeroth-order runs only; 0 for vision runs. */
   projectedGrad: number;
   elapsedMs: number;
 }
@@ -20,6 +21,8 @@ export interface LossPoint {
 export interface EvalPoint {
   step: number;
   evalLoss: number;
+  /** Vision runs only: held-out accuracy in [0, 1]. */
+  accuracy?: number;
   elapsedMs: number;
 }
 
@@ -49,10 +52,14 @@ export interface ErrorNotice {
 
 export interface RunState {
   phase: RunPhase;
+  /** Task of the run whose results the store holds; null before the first run. */
+  task: Task | null;
   adapterName: string | null;
   parameterCount: number | null;
-  trainTokens: number | null;
-  evalTokens: number | null;
+  /** Training and held-out set sizes, in `sizeUnit`. */
+  trainSize: number | null;
+  evalSize: number | null;
+  sizeUnit: 'tokens' | 'images' | null;
   /** Steps requested for the run. */
   totalSteps: number;
   /** Last step reported. */
@@ -80,14 +87,23 @@ export interface RunState {
 
 export const MAX_LOG_LINES = 2000;
 
+/** Memory categories that together make up the optimizer state: first-order state, Shampoo's preconditioner and its quantization scales. */
+export const OPTIMIZER_STATE_CATEGORIES = ['optimizer-state', 'preconditioner', 'quantization-scales'] as const satisfies readonly MemoryCategory[];
+
+/** Returns the optimizer-state bytes of a memory snapshot (the same sum the CLI writes as optimizerStateBytes). */
+export function optimizerStateBytes(bytes: MemoryBytes): number {
+  return OPTIMIZER_STATE_CATEGORIES.reduce((sum, category) => sum + bytes[category], 0);
+}
+
 let nextId = 1;
 
-function emptyRun(): Omit<RunState, 'phase' | 'errors'> {
+function emptyRun(): Omit<RunState, 'phase' | 'errors' | 'task'> {
   return {
     adapterName: null,
     parameterCount: null,
-    trainTokens: null,
-    evalTokens: null,
+    trainSize: null,
+    evalSize: null,
+    sizeUnit: null,
     totalSteps: 0,
     step: 0,
     requestedAt: null,
@@ -105,11 +121,11 @@ function emptyRun(): Omit<RunState, 'phase' | 'errors'> {
   };
 }
 
-export const useRunStore = create<RunState>()(() => ({ phase: 'idle', errors: [], ...emptyRun() }));
+export const useRunStore = create<RunState>()(() => ({ phase: 'idle', task: null, errors: [], ...emptyRun() }));
 
-/** Clears the previous run's results and marks a new run as starting. */
-export function beginRun(totalSteps: number): void {
-  useRunStore.setState({ ...emptyRun(), phase: 'starting', errors: [], totalSteps, requestedAt: Date.now() });
+/** Clears the previous run's results and marks a new run of `task` as starting. */
+export function beginRun(totalSteps: number, task: Task): void {
+  useRunStore.setState({ ...emptyRun(), phase: 'starting', task, errors: [], totalSteps, requestedAt: Date.now() });
 }
 
 export function markStopping(): void {
@@ -168,8 +184,9 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
         if (phase === 'starting') phase = 'running';
         next.adapterName = event.adapter;
         next.parameterCount = event.parameterCount;
-        next.trainTokens = event.trainSize;
-        next.evalTokens = event.evalSize;
+        next.trainSize = event.trainSize;
+        next.evalSize = event.evalSize;
+        next.sizeUnit = event.sizeUnit;
         memoryAdded.push({ step: 0, bytes: event.memoryBytes });
         break;
       case 'step':
@@ -182,7 +199,12 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
         break;
       case 'eval':
         elapsedMs = Math.max(elapsedMs, event.elapsedMs);
-        evalsAdded.push({ step: event.step, evalLoss: event.evalLoss, elapsedMs: event.elapsedMs });
+        evalsAdded.push({
+          step: event.step,
+          evalLoss: event.evalLoss,
+          ...(event.accuracy === undefined ? {} : { accuracy: event.accuracy }),
+          elapsedMs: event.elapsedMs,
+        });
         break;
       case 'sample':
         samples = { ...samples, [event.when]: { step: event.step, prompt: event.prompt, text: event.text } };

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { startRun, stopRun } from '../run/client';
 import { useConfigStore } from '../store/config';
-import { useRunStore, type LossPoint, type RunState } from '../store/run';
+import { optimizerStateBytes, useRunStore, type LossPoint, type RunState } from '../store/run';
+import { useVisionConfigStore } from '../store/vision-config';
 import { useWebGpuStore } from '../store/webgpu';
-import { formatCount, formatDuration } from './format';
+import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
 import { useRunActive, useRunForm } from './useRunForm';
 
 /** Steps over which the steps-per-second figure is averaged. */
@@ -14,6 +15,7 @@ export function RunControls() {
   const { config, otherProblems, fieldProblems, pending } = useRunForm();
   const webgpu = useWebGpuStore();
   const phase = useRunStore((state) => state.phase);
+  const task = useConfigStore((state) => state.task);
   const active = useRunActive();
 
   const problemCount = otherProblems.length + Object.values(fieldProblems).reduce((sum, list) => sum + list.length, 0);
@@ -27,12 +29,13 @@ export function RunControls() {
   const onRun = () => {
     if (!config || blockedReason) return;
     const { modelFiles, datasetFile } = useConfigStore.getState();
-    void startRun(config, modelFiles, datasetFile);
+    const { imageFiles } = useVisionConfigStore.getState();
+    void startRun(config, { modelFiles, datasetFile, imageFiles });
   };
 
   return (
     <div className="run-controls">
-      <button type="button" className="primary" onClick={onRun} disabled={blockedReason !== null} title={blockedReason ?? 'Start fine-tuning'} data-testid="run-button">
+      <button type="button" className="primary" onClick={onRun} disabled={blockedReason !== null} title={blockedReason ?? (task === 'vision' ? 'Start training' : 'Start fine-tuning')} data-testid="run-button">
         Run
       </button>
       <button type="button" onClick={stopRun} disabled={phase !== 'starting' && phase !== 'running'} title="Stop after the current step" data-testid="stop-button">
@@ -70,12 +73,21 @@ function stepsPerSecond(loss: readonly LossPoint[]): number | null {
   return ms > 0 ? (steps * 1000) / ms : null;
 }
 
+/** Returns the accuracy of the latest evaluation that reported one, or null. */
+function latestAccuracy(state: RunState): number | null {
+  for (let i = state.evals.length - 1; i >= 0; i--) {
+    const accuracy = state.evals[i].accuracy;
+    if (accuracy !== undefined) return accuracy;
+  }
+  return null;
+}
+
 function phaseLabel(state: RunState): string {
   switch (state.phase) {
     case 'idle':
       return 'Ready';
     case 'starting':
-      return 'Loading model and data…';
+      return state.task === 'vision' ? 'Loading the dataset…' : 'Loading model and data…';
     case 'running':
       return 'Training';
     case 'stopping':
@@ -87,7 +99,10 @@ function phaseLabel(state: RunState): string {
   }
 }
 
-/** Renders one line: phase, step k / N, steps per second, elapsed time, parameter count, adapter. */
+/**
+ * Renders one line: phase, step k / N, steps per second, elapsed time, parameter count, for vision
+ * runs the latest held-out accuracy and the optimizer-state bytes, and the adapter.
+ */
 export function StatusLine() {
   const state = useRunStore();
   const pageAdapter = useWebGpuStore((webgpu) => (webgpu.status === 'available' ? webgpu.adapterName : null));
@@ -98,6 +113,9 @@ export function StatusLine() {
   const rate = stepsPerSecond(state.loss);
   const end = state.finishedAt ?? now;
   const elapsed = state.requestedAt === null ? null : end - state.requestedAt;
+  const vision = state.task === 'vision';
+  const lastAccuracy = latestAccuracy(state);
+  const lastMemory = state.memory.length ? state.memory[state.memory.length - 1].bytes : null;
 
   return (
     <div className="status" data-testid="status" data-phase={state.phase} data-finish-reason={state.finish?.reason ?? ''} aria-live="polite">
@@ -108,6 +126,16 @@ export function StatusLine() {
       <span title="Optimizer steps per second of training time, excluding loading, evaluation and sampling">{rate === null ? '– train steps/s' : `${rate.toFixed(2)} train steps/s`}</span>
       <span>{elapsed === null ? '–' : formatDuration(elapsed)}</span>
       {state.parameterCount !== null && <span>{formatCount(state.parameterCount)} parameters</span>}
+      {vision && (
+        <span data-testid="accuracy-latest" title="Held-out accuracy at the latest evaluation">
+          accuracy {lastAccuracy === null ? '–' : formatPercent(lastAccuracy)}
+        </span>
+      )}
+      {vision && (
+        <span data-testid="optimizer-state-latest" title="Optimizer state at the latest step: first-order state, preconditioner and quantization scales">
+          optimizer state {lastMemory === null ? '–' : formatBytes(optimizerStateBytes(lastMemory))}
+        </span>
+      )}
       <span className="adapter" data-testid="adapter-name" title="WebGPU adapter">
         {adapter ?? 'no adapter'}
       </span>

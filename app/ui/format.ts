@@ -11,6 +11,12 @@ export function formatMiB(bytes: number): string {
   return `${mib < 10 ? mib.toFixed(2) : mib.toFixed(1)} MiB`;
 }
 
+/** Formats a byte count in KiB below 1 MiB (except 0), in MiB otherwise. */
+export function formatBytes(bytes: number): string {
+  if (bytes > 0 && bytes < MIB) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return formatMiB(bytes);
+}
+
 /** Formats a duration as "850 ms", "12.3 s" or "4 min 05 s". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -26,6 +32,11 @@ export function formatCount(count: number): string {
   if (count >= 1e6) return `${(count / 1e6).toPrecision(3)} M`;
   if (count >= 1e3) return `${(count / 1e3).toPrecision(3)} k`;
   return String(count);
+}
+
+/** Formats a fraction in [0, 1] as a percentage with one decimal, such as "71.3%". */
+export function formatPercent(fraction: number): string {
+  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(1)}%` : String(fraction);
 }
 
 export function formatLoss(loss: number): string {
