@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { loadEmbeddedModelContext } from '../store/config';
+import { loadEmbeddedModelContext, useConfigStore } from '../store/config';
+import { AccuracyChart } from './AccuracyChart';
 import { ErrorBanners, WebGpuBanner } from './Banners';
 import { ConfigPanel } from './ConfigPanel';
 import { LogPanel } from './LogPanel';
@@ -7,8 +8,27 @@ import { LossChart } from './LossChart';
 import { MemoryChart } from './MemoryChart';
 import { RunControls, StatusLine } from './RunControls';
 import { SamplePanel } from './SamplePanel';
+import { useDisplayedTask } from './useRunForm';
+
+function Title() {
+  const task = useConfigStore((state) => state.task);
+  if (task === 'vision') {
+    return (
+      <h1>
+        Vision training <span className="muted">SGD · AdamW · 32-bit and 4-bit Shampoo on WebGPU</span>
+      </h1>
+    );
+  }
+  return (
+    <h1>
+      Zeroth-order fine-tuning <span className="muted">SubZero · MeZO on WebGPU</span>
+    </h1>
+  );
+}
 
 export function App() {
+  const displayedTask = useDisplayedTask();
+
   useEffect(() => {
     // The embedded model's context length lets the form flag a too-long sequence before Run.
     loadEmbeddedModelContext(new URL(import.meta.env.BASE_URL, window.location.href).href);
@@ -17,9 +37,7 @@ export function App() {
   return (
     <div className="app">
       <header className="topbar">
-        <h1>
-          Zeroth-order fine-tuning <span className="muted">SubZero · MeZO on WebGPU</span>
-        </h1>
+        <Title />
         <RunControls />
         <StatusLine />
       </header>
@@ -32,9 +50,10 @@ export function App() {
         <main className="content">
           <div className="chart-grid">
             <LossChart />
+            {displayedTask === 'vision' && <AccuracyChart />}
             <MemoryChart />
           </div>
-          <SamplePanel />
+          {displayedTask === 'language-model' && <SamplePanel />}
           <LogPanel />
         </main>
       </div>

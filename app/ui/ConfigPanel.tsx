@@ -1,11 +1,40 @@
-import { setFreezeEmbeddings, setOptimizer, setSamplePrompt, useConfigStore } from '../store/config';
+import { setFreezeEmbeddings, setOptimizer, setSamplePrompt, setTask, useConfigStore } from '../store/config';
+import type { Task } from '../run/types';
 import { DatasetPicker } from './DatasetPicker';
-import { FieldProblems, NumberField } from './fields';
+import { FieldProblems, NumberField, Segmented } from './fields';
 import { ModelPicker } from './ModelPicker';
 import { useRunActive, useRunForm } from './useRunForm';
+import { VisionConfigForm } from './VisionConfigForm';
 
-/** Renders the run form: model, dataset, optimizer with its hyperparameters, and run settings. */
+const TASKS: { value: Task; label: string; title: string }[] = [
+  { value: 'language-model', label: 'Language model', title: 'Fine-tune a GPT-2 with the zeroth-order optimizers SubZero and MeZO' },
+  { value: 'vision', label: 'Vision', title: 'Train an image classifier with SGD, AdamW or 32-bit and 4-bit Shampoo' },
+];
+
+/** Renders the switch between the language-model and the vision task. */
+function TaskSwitch() {
+  const task = useConfigStore((state) => state.task);
+  const disabled = useRunActive();
+  return (
+    <div className="task-switch">
+      <Segmented name="Task" options={TASKS} value={task} onChange={setTask} disabled={disabled} testIdPrefix="task" />
+    </div>
+  );
+}
+
+/** Renders the task switch and the chosen task's run form. */
 export function ConfigPanel() {
+  const task = useConfigStore((state) => state.task);
+  return (
+    <div className="config-panel">
+      <TaskSwitch />
+      {task === 'vision' ? <VisionConfigForm /> : <LanguageModelForm />}
+    </div>
+  );
+}
+
+/** Renders the language-model run form: model, dataset, optimizer with its hyperparameters, and run settings. */
+function LanguageModelForm() {
   const { fieldProblems } = useRunForm();
   const disabled = useRunActive();
   const optimizerName = useConfigStore((state) => state.optimizerName);

@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { MEMORY_CATEGORIES, totalBytes, type MemoryCategory } from '../../kernels/gpu/pool';
-import { useRunStore, type MemoryPoint } from '../store/run';
+import { optimizerStateBytes, useRunStore, type MemoryPoint } from '../store/run';
 import { downsample } from './downsample';
-import { bytesToMiB, formatMiB } from './format';
+import { formatBytes } from './format';
 
 const CATEGORY_COLORS: Record<MemoryCategory, string> = {
   weights: '#4e79a7',
@@ -16,15 +16,37 @@ const CATEGORY_COLORS: Record<MemoryCategory, string> = {
   staging: '#9c9c9c',
 };
 
+/** Legend and table names; the three optimizer-state categories are named so that they read as one split. */
+export const CATEGORY_LABELS: Record<MemoryCategory, string> = {
+  weights: 'weights',
+  gradients: 'gradients',
+  activations: 'activations',
+  'optimizer-state': 'optimizer state (first-order)',
+  preconditioner: 'preconditioner',
+  perturbation: 'perturbation',
+  'quantization-scales': 'quantization scales',
+  staging: 'staging',
+};
+
+/** Unit of the chart's axis: MiB, or KiB when the peak stays below 1 MiB (the small vision nets). */
+interface ByteUnit {
+  name: 'KiB' | 'MiB';
+  bytes: number;
+}
+
+function byteUnit(peakBytes: number): ByteUnit {
+  return peakBytes < 1024 * 1024 ? { name: 'KiB', bytes: 1024 } : { name: 'MiB', bytes: 1024 * 1024 };
+}
+
 /** Points drawn per category. Memory changes in steps, so fewer points than the loss chart suffice. */
 const MAX_DRAWN_MEMORY_POINTS = 500;
 
 type MemoryRow = { step: number } & Partial<Record<MemoryCategory, number>>;
 
-function memoryRows(points: readonly MemoryPoint[], categories: readonly MemoryCategory[]): MemoryRow[] {
+function memoryRows(points: readonly MemoryPoint[], categories: readonly MemoryCategory[], unit: ByteUnit): MemoryRow[] {
   return downsample(points, MAX_DRAWN_MEMORY_POINTS).map((point) => {
     const row: MemoryRow = { step: point.step };
-    for (const category of categories) row[category] = bytesToMiB(point.bytes[category]);
+    for (const category of categories) row[category] = point.bytes[category] / unit.bytes;
     return row;
   });
 }
@@ -46,16 +68,18 @@ function legendOrder(item: { dataKey?: unknown }): number {
 export function MemoryChart() {
   const points = useRunStore((state) => state.memory);
   const categories = useMemo(() => usedCategories(points), [points]);
-  const rows = useMemo(() => memoryRows(points, categories), [points, categories]);
   const current = points.length ? points[points.length - 1].bytes : null;
   const peakTotal = useMemo(() => points.reduce((peak, point) => Math.max(peak, totalBytes(point.bytes)), 0), [points]);
+  const unit = useMemo(() => byteUnit(peakTotal), [peakTotal]);
+  const rows = useMemo(() => memoryRows(points, categories, unit), [points, categories, unit]);
+  const optimizerState = current ? optimizerStateBytes(current) : 0;
 
   return (
     <section className="panel" data-testid="memory-chart" data-points={points.length}>
       <header className="panel-header">
         <h2>GPU memory</h2>
         <span className="panel-figures">
-          {current ? `${formatMiB(totalBytes(current))} now · ${formatMiB(peakTotal)} peak` : '–'}
+          {current ? `${formatBytes(totalBytes(current))} now · ${formatBytes(peakTotal)} peak` : '–'}
         </span>
       </header>
       {rows.length === 0 ? (
@@ -65,14 +89,16 @@ export function MemoryChart() {
           <AreaChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
-            <YAxis tick={{ fontSize: 11 }} width={56} tickFormatter={(value: number) => `${value.toFixed(0)} MiB`} />
-            <Tooltip formatter={(value) => (typeof value === 'number' ? `${value.toFixed(2)} MiB` : String(value))} labelFormatter={(step) => `step ${step}`} />
+            <YAxis tick={{ fontSize: 11 }} width={64} tickFormatter={(value: number) => `${value.toFixed(0)} ${unit.name}`} />
+            <Tooltip formatter={(value) => (typeof value === 'number' ? `${value.toFixed(2)} ${unit.name}` : String(value))} labelFormatter={(step) => `step ${step}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} iconType="square" itemSorter={legendOrder} />
             {categories.map((category) => (
               <Area
                 key={category}
+                className={`memory-area-${category}`}
                 type="stepAfter"
                 dataKey={category}
+                name={CATEGORY_LABELS[category]}
                 stackId="memory"
                 stroke={CATEGORY_COLORS[category]}
                 fill={CATEGORY_COLORS[category]}
@@ -87,17 +113,23 @@ export function MemoryChart() {
         <table className="memory-table" data-testid="memory-current">
           <tbody>
             {MEMORY_CATEGORIES.map((category) => (
-              <tr key={category} className={current[category] ? '' : 'zero'}>
+              <tr key={category} className={current[category] ? '' : 'zero'} data-category={category} data-bytes={current[category]}>
                 <td>
                   <span className="swatch" style={{ background: CATEGORY_COLORS[category] }} />
-                  {category}
+                  {CATEGORY_LABELS[category]}
                 </td>
-                <td className="number">{formatMiB(current[category])}</td>
+                <td className="number">{formatBytes(current[category])}</td>
               </tr>
             ))}
+            {optimizerState > 0 && (
+              <tr className="subtotal" data-testid="memory-optimizer-state" data-bytes={optimizerState}>
+                <td>optimizer state (first-order + preconditioner + scales)</td>
+                <td className="number">{formatBytes(optimizerState)}</td>
+              </tr>
+            )}
             <tr className="total">
               <td>total</td>
-              <td className="number">{formatMiB(totalBytes(current))}</td>
+              <td className="number">{formatBytes(totalBytes(current))}</td>
             </tr>
           </tbody>
         </table>

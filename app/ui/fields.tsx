@@ -18,21 +18,22 @@ export function FieldProblems({ testId, problems }: FieldProblemsProps) {
   );
 }
 
-interface NumberFieldProps {
-  field: NumericField;
+interface NumberInputProps {
   label: string;
   /** Tooltip text: the quantity the field sets and its unit. */
   help: string;
-  problems: Record<string, string[]>;
+  text: string;
+  onChange: (text: string) => void;
+  problems: readonly string[] | undefined;
   disabled: boolean;
+  /** Test ids of the input and of its problem list. */
+  testId: string;
+  errorTestId: string;
 }
 
-/** Renders a numeric RunConfig field as a text input, so values like "3e-4" stay as written. */
-export function NumberField({ field, label, help, problems, disabled }: NumberFieldProps) {
+/** Renders a numeric field as a text input, so values like "3e-4" stay as written. */
+export function NumberInput({ label, help, text, onChange, problems, disabled, testId, errorTestId }: NumberInputProps) {
   const id = useId();
-  const text = useConfigStore((state) => state.drafts[field]);
-  const fieldProblems = problems[fieldPath(field)];
-
   return (
     <div className="field" title={help}>
       <label htmlFor={id}>{label}</label>
@@ -44,11 +45,76 @@ export function NumberField({ field, label, help, problems, disabled }: NumberFi
         autoComplete="off"
         value={text}
         disabled={disabled}
-        aria-invalid={fieldProblems ? true : undefined}
-        data-testid={`field-${field}`}
-        onChange={(event) => setDraft(field, event.target.value)}
+        aria-invalid={problems?.length ? true : undefined}
+        data-testid={testId}
+        onChange={(event) => onChange(event.target.value)}
       />
-      <FieldProblems testId={`field-error-${field}`} problems={fieldProblems} />
+      <FieldProblems testId={errorTestId} problems={problems} />
+    </div>
+  );
+}
+
+interface NumberFieldProps {
+  field: NumericField;
+  label: string;
+  /** Tooltip text: the quantity the field sets and its unit. */
+  help: string;
+  problems: Record<string, string[]>;
+  disabled: boolean;
+}
+
+/** Renders a numeric field of the language-model RunConfig. */
+export function NumberField({ field, label, help, problems, disabled }: NumberFieldProps) {
+  const text = useConfigStore((state) => state.drafts[field]);
+  return (
+    <NumberInput
+      label={label}
+      help={help}
+      text={text}
+      onChange={(value) => setDraft(field, value)}
+      problems={problems[fieldPath(field)]}
+      disabled={disabled}
+      testId={`field-${field}`}
+      errorTestId={`field-error-${field}`}
+    />
+  );
+}
+
+interface SegmentedOption<T extends string> {
+  value: T;
+  label: string;
+  /** Tooltip of the option. */
+  title?: string;
+}
+
+interface SegmentedProps<T extends string> {
+  /** Accessible name of the group and the name of its radio inputs. */
+  name: string;
+  options: readonly SegmentedOption<T>[];
+  value: T;
+  onChange: (value: T) => void;
+  disabled: boolean;
+  /** Test ids are `${testIdPrefix}-${value}`. */
+  testIdPrefix: string;
+}
+
+/** Renders a row of mutually exclusive options as one segmented control of radio inputs. */
+export function Segmented<T extends string>({ name, options, value, onChange, disabled, testIdPrefix }: SegmentedProps<T>) {
+  return (
+    <div className="segmented" role="radiogroup" aria-label={name}>
+      {options.map((option) => (
+        <label key={option.value} className={value === option.value ? 'selected' : ''} title={option.title}>
+          <input
+            type="radio"
+            name={name}
+            disabled={disabled}
+            checked={value === option.value}
+            onChange={() => onChange(option.value)}
+            data-testid={`${testIdPrefix}-${option.value}`}
+          />
+          {option.label}
+        </label>
+      ))}
     </div>
   );
 }
