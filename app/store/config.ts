@@ -75,7 +75,7 @@ export const useConfigStore = create<ConfigFormState>()(() => ({
   optimizerName: DEFAULT_CONFIG.optimizer.name,
   drafts: initialDrafts(),
   samplePrompt: DEFAULT_CONFIG.samplePrompt,
-  freezeEmbeddings: false,
+  freezeEmbeddings: DEFAULT_CONFIG.optimizer.freezeEmbeddings ?? false,
   modelChoice: 'embedded',
   modelFiles: { config: null, safetensors: null, tokenizer: null },
   unmatchedModelFiles: [],
@@ -94,7 +94,7 @@ export function setDraft(field: NumericField, text: string): void {
   useConfigStore.setState((state) => ({ drafts: { ...state.drafts, [field]: text } }));
 }
 
-/** Switches optimizer and loads the shared hyperparameters' defaults of the new one. */
+/** Switches optimizer and loads the new one's defaults of the shared hyperparameters and of Freeze embeddings. */
 export function setOptimizer(name: OptimizerConfig['name']): void {
   const defaults = name === 'mezo' ? DEFAULT_MEZO : DEFAULT_SUBZERO;
   useConfigStore.setState((state) => ({
@@ -105,6 +105,7 @@ export function setOptimizer(name: OptimizerConfig['name']): void {
       perturbationScale: String(defaults.perturbationScale),
       weightDecay: String(defaults.weightDecay),
     },
+    freezeEmbeddings: defaults.freezeEmbeddings ?? false,
   }));
 }
 
