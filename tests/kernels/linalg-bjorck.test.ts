@@ -41,9 +41,8 @@ describe('Björck rectification', () => {
     runDispatches(ctx, makeBjorck(ctx, 'bjorck test', { v: buffer, n, steps, workspace }));
 
     const actual = await readF32(ctx, buffer, n * n);
-    // Entries are O(1/√n) to O(1); each step rounds two GEMMs of n products, about 2e-7·n·|V|²
-    // (largest seen in kernels/README.md).
-    const result = compare(actual, bjorckRef(v, n, steps), 1e-7 * n + 2e-7);
+    // Each step rounds two GEMMs of n products of entries O(1/√n): largest seen 1.2e-7 (n = 130, 200).
+    const result = compare(actual, bjorckRef(v, n, steps), 1e-8 * n + 2e-7);
     expect(result.mismatches, `max ${result.maxAbs}`).toEqual([]);
     releaseLinalgWorkspace(ctx, workspace);
     ctx.pool.release(buffer);

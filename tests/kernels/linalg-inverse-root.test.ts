@@ -48,8 +48,8 @@ function shifted(a: Float32Array, n: number, ridge: number): Float64Array {
 }
 
 describe('power iteration', () => {
-  // The Rayleigh quotient is stationary at an eigenvector, so f32 rounding of the iterates moves
-  // it by about 2⁻²⁴·n relative at most; the largest difference seen is listed in kernels/README.md.
+  // The Rayleigh quotient is stationary at an eigenvector, so f32 rounding of the iterates barely
+  // moves it: the largest relative difference seen is 7.2e-8.
   it.each([
     { n: 1, cond: 1 },
     { n: 5, cond: 10 },
@@ -60,7 +60,7 @@ describe('power iteration', () => {
     const { a } = spdMatrix(logSpectrum(n, cond, 3), n, n);
     const expected = powerIterationRef(a, n);
     const actual = await gpuPowerIteration(ctx, a, n);
-    expect(Math.abs(actual - expected) / expected).toBeLessThan(2e-6);
+    expect(Math.abs(actual - expected) / expected).toBeLessThan(5e-7);
     // λmax = 3. The estimate is a lower bound; after 10 iterations it is within 20% even for
     // n = 130, cond 1e4, where λ₂/λ₁ = 0.93.
     expect(actual).toBeLessThanOrEqual(3 * (1 + 1e-6));
@@ -90,13 +90,14 @@ describe('inverse root (coupled Newton)', () => {
     expect(status.written).toBe(true);
     expect(Math.abs(status.lambdaMax - expected.lambdaMax) / expected.lambdaMax).toBeLessThan(2e-6);
     expect(Math.abs(status.scale - expected.scale) / expected.scale).toBeLessThan(2e-6);
-    expect(status.error).toBeLessThan(2e-5);
+    expect(status.error).toBeLessThan(5e-6);
     // f32 max|M − I| stalls near 1e-6, so the GPU may take one or two more iterations than f64.
     expect(Math.abs(status.iterations - expected.iterations)).toBeLessThanOrEqual(2);
 
-    expect(relativeFrobenius(root, expected.root!)).toBeLessThan(2e-5);
+    // Relative Frobenius error of the f32 root: largest seen 6.5e-7 (n = 67, cond 100).
+    expect(relativeFrobenius(root, expected.root!)).toBeLessThan(5e-6);
     const ridge = 1e-6 * expected.lambdaMax;
-    expect(relativeFrobenius(root, inverseRoot(shifted(a, n, ridge), n, 4))).toBeLessThan(2e-5);
+    expect(relativeFrobenius(root, inverseRoot(shifted(a, n, ridge), n, 4))).toBeLessThan(5e-6);
     const square = multiply(root, root, n);
     expect(distanceFromIdentity(multiply(multiply(square, square, n), shifted(a, n, ridge), n), n)).toBeLessThan(1e-4);
   });
@@ -116,12 +117,14 @@ describe('inverse root (coupled Newton)', () => {
 
     const { root, status } = await gpuInverseRoot(ctx, a, n, identity(n), { maxIterations: 20 });
     expect(status.flags & ~ROOT_FLAGS.NOT_CONVERGED).toBe(0);
-    expect(status.error).toBeLessThan(1e-4);
-    expect(relativeFrobenius(root, exact)).toBeLessThan(1e-4);
-    expect(relativeFrobenius(root, inverseRootRef(a, n, { maxIterations: 20 }).root!)).toBeLessThan(1e-4);
-    // X⁴Ã − I amplifies a relative error δ of X by up to 4δ·cond(Ã).
+    expect(status.error).toBeLessThan(5e-6);
+    // Rounding Ã to f32 moves its smallest eigenvalues by about 2⁻²⁴·cond(Ã) relative, so the root
+    // error grows with cond: 6.9e-5 seen here (cond 1e5), 9.7e-4 at cond 1e6.
+    expect(relativeFrobenius(root, exact)).toBeLessThan(2e-4);
+    expect(relativeFrobenius(root, inverseRootRef(a, n, { maxIterations: 20 }).root!)).toBeLessThan(2e-4);
+    // X⁴Ã − I amplifies a relative error δ of X by up to 4δ·cond(Ã): 6.9e-3 seen.
     const square = multiply(root, root, n);
-    expect(distanceFromIdentity(multiply(multiply(square, square, n), shifted(a, n, ridge), n), n)).toBeLessThan(1e-2);
+    expect(distanceFromIdentity(multiply(multiply(square, square, n), shifted(a, n, ridge), n), n)).toBeLessThan(3e-2);
   });
 
   it('keeps the previous root on a NaN input', async () => {

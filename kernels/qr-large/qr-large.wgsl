@@ -1,0 +1,263 @@
+// Blocked modified Gram–Schmidt QR of k vectors of length m, in place (see qr-large.ts).
+// Element i of vector j sits at a[j·vec_stride + i·elem_stride]: vec_stride = 1, elem_stride = k
+// for the columns of an m×k row-major matrix; vec_stride = m, elem_stride = 1 for the rows of a
+// k×m one. One pass is `column_norms`, then per panel of PANEL vectors `panel` (one workgroup
+// orthonormalises the panel) and `trailing` (each workgroup projects the panel out of TILE_COLUMNS
+// later vectors).
+// Needs WORKGROUP_SIZE, NORM_WORKGROUP_SIZE, PANEL, TILE_ROWS, TILE_COLUMNS, SLOTS =
+// WORKGROUP_SIZE / PANEL, RELATIVE_FLOOR_SQUARED, ABSOLUTE_FLOOR, FALLBACK_SEED, and hash32 and
+// hash_to_unit in front.
+
+struct Params {
+  m: u32,
+  k: u32,
+  vec_stride: u32,
+  elem_stride: u32,
+  // First vector of the panel, and its width (≤ PANEL).
+  panel_start: u32,
+  panel_width: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> norms: array<f32>;
+@group(0) @binding(3) var<storage, read_write> coefficients: array<f32>;
+
+fn at(i: u32, j: u32) -> u32 {
+  return j * params.vec_stride + i * params.elem_stride;
+}
+
+// ---- column_norms: norms[j] = ‖vector j‖², one workgroup per vector.
+
+var<workgroup> norm_partial: array<f32, NORM_WORKGROUP_SIZE>;
+
+@compute @workgroup_size(NORM_WORKGROUP_SIZE)
+fn column_norms(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let j = group.x;
+  var sum = 0.0;
+  for (var i = lane; i < params.m; i += NORM_WORKGROUP_SIZE) {
+    let value = a[at(i, j)];
+    sum = fma(value, value, sum);
+  }
+  norm_partial[lane] = sum;
+  for (var stride = NORM_WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    workgroupBarrier();
+    if (lane < stride) {
+      norm_partial[lane] += norm_partial[lane + stride];
+    }
+  }
+  if (lane == 0u) {
+    norms[j] = norm_partial[0];
+  }
+}
+
+// ---- panel: orthonormalise vectors panel_start .. panel_start + panel_width − 1 in order.
+
+var<workgroup> reduce_buffer: array<f32, WORKGROUP_SIZE>;
+var<workgroup> reduce_result: f32;
+var<workgroup> panel_partial: array<f32, WORKGROUP_SIZE>;
+
+// Sum of one value per lane, returned uniformly. Call from uniform control flow.
+fn reduce_sum(lane: u32, value: f32) -> f32 {
+  reduce_buffer[lane] = value;
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    workgroupBarrier();
+    if (lane < stride) {
+      reduce_buffer[lane] += reduce_buffer[lane + stride];
+    }
+  }
+  workgroupBarrier();
+  if (lane == 0u) {
+    reduce_result = reduce_buffer[0];
+  }
+  return workgroupUniformLoad(&reduce_result);
+}
+
+fn squared_norm(lane: u32, j: u32) -> f32 {
+  var sum = 0.0;
+  for (var i = lane; i < params.m; i += WORKGROUP_SIZE) {
+    let value = a[at(i, j)];
+    sum = fma(value, value, sum);
+  }
+  return reduce_sum(lane, sum);
+}
+
+fn is_dependent(squared: f32, original: f32) -> bool {
+  return !(squared > RELATIVE_FLOOR_SQUARED * original) || !(squared > ABSOLUTE_FLOOR);
+}
+
+// norms[j] (the squared norm at the start of the pass), returned uniformly.
+fn original_norm(lane: u32, j: u32) -> f32 {
+  if (lane == 0u) {
+    reduce_result = norms[j];
+  }
+  return workgroupUniformLoad(&reduce_result);
+}
+
+// Replaces vector j by the fixed hashed vector, orthogonalised twice (classical Gram–Schmidt)
+// against vectors 0 .. j − 1, which are orthonormal by now. Rare: only dependent inputs get here.
+fn replace_dependent(lane: u32, j: u32) {
+  let column_seed = hash32(j + FALLBACK_SEED);
+  for (var i = lane; i < params.m; i += WORKGROUP_SIZE) {
+    a[at(i, j)] = hash_to_unit(hash32(column_seed + i));
+  }
+  storageBarrier();
+  for (var round = 0u; round < 2u; round++) {
+    for (var q = lane; q < j; q += WORKGROUP_SIZE) {
+      var sum = 0.0;
+      for (var i = 0u; i < params.m; i++) {
+        sum = fma(a[at(i, q)], a[at(i, j)], sum);
+      }
+      coefficients[q] = sum;
+    }
+    storageBarrier();
+    for (var i = lane; i < params.m; i += WORKGROUP_SIZE) {
+      var sum = 0.0;
+      for (var q = 0u; q < j; q++) {
+        sum = fma(coefficients[q], a[at(i, q)], sum);
+      }
+      a[at(i, j)] -= sum;
+    }
+    storageBarrier();
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn panel(@builtin(local_invocation_index) lane: u32) {
+  let m = params.m;
+  // Lane → (panel vector c, row slot). Consecutive lanes take consecutive addresses: rows of one
+  // vector when elements are contiguous, else the same row of consecutive vectors.
+  let rows_contiguous = params.elem_stride == 1u;
+  let c = select(lane % PANEL, lane / SLOTS, rows_contiguous);
+  let slot = select(lane / PANEL, lane % SLOTS, rows_contiguous);
+  let my_vector = params.panel_start + c;
+
+  for (var t = 0u; t < params.panel_width; t++) {
+    let j = params.panel_start + t;
+    let original = original_norm(lane, j);
+    var squared = squared_norm(lane, j);
+    if (is_dependent(squared, original)) {
+      replace_dependent(lane, j);
+      squared = squared_norm(lane, j);
+    }
+    // A vector that is still zero stays zero rather than becoming NaN.
+    let inverse = select(0.0, inverseSqrt(squared), squared > ABSOLUTE_FLOOR);
+    for (var i = lane; i < m; i += WORKGROUP_SIZE) {
+      a[at(i, j)] *= inverse;
+    }
+    storageBarrier();
+
+    // Project q_j out of the later vectors of the panel.
+    let is_later = c > t && c < params.panel_width;
+    var dot = 0.0;
+    if (is_later) {
+      for (var i = slot; i < m; i += SLOTS) {
+        dot = fma(a[at(i, j)], a[at(i, my_vector)], dot);
+      }
+    }
+    panel_partial[c * SLOTS + slot] = dot;
+    workgroupBarrier();
+    if (is_later) {
+      var coefficient = 0.0;
+      for (var s = 0u; s < SLOTS; s++) {
+        coefficient += panel_partial[c * SLOTS + s];
+      }
+      for (var i = slot; i < m; i += SLOTS) {
+        a[at(i, my_vector)] -= coefficient * a[at(i, j)];
+      }
+    }
+    storageBarrier();
+  }
+}
+
+// ---- trailing: vectors after the panel ← vectors − Q_panel·(Q_panelᵀ·vectors), TILE_COLUMNS per workgroup.
+
+var<workgroup> q_tile: array<f32, TILE_ROWS * PANEL>;         // [row][panel vector]
+var<workgroup> v_tile: array<f32, TILE_ROWS * TILE_COLUMNS>;  // [row][trailing vector]
+var<workgroup> projection: array<f32, PANEL * TILE_COLUMNS>;  // [panel vector][trailing vector]
+
+// Each thread owns a 2×2 block of the PANEL × TILE_COLUMNS projection (phase 1) and of the
+// TILE_ROWS × TILE_COLUMNS row tile (phase 2): indices (x, y), (x + HALF, y), (x, y + HALF),
+// (x + HALF, y + HALF) with x, y < HALF = 16, so each pair of loads from workgroup memory feeds
+// two multiply-adds.
+const HALF = 16u;
+
+// Maps flat element e of a rows × cols tile to (row, col), with the unit-stride index fastest.
+fn tile_position(e: u32, rows: u32, cols: u32, rows_contiguous: bool) -> vec2<u32> {
+  return select(vec2<u32>(e / cols, e % cols), vec2<u32>(e % rows, e / rows), rows_contiguous);
+}
+
+fn load_q_tile(i0: u32, thread: u32, rows_contiguous: bool) {
+  for (var e = thread; e < TILE_ROWS * PANEL; e += WORKGROUP_SIZE) {
+    let position = tile_position(e, TILE_ROWS, PANEL, rows_contiguous);
+    let i = i0 + position.x;
+    var value = 0.0;
+    if (i < params.m && position.y < params.panel_width) {
+      value = a[at(i, params.panel_start + position.y)];
+    }
+    q_tile[position.x * PANEL + position.y] = value;
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn trailing(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) thread: u32) {
+  let m = params.m;
+  let rows_contiguous = params.elem_stride == 1u;
+  let first = params.panel_start + params.panel_width + group.x * TILE_COLUMNS;
+
+  // 1. projection[p][c] = q_pᵀ · vector (first + c) for this thread's p ∈ {pi, pi + HALF}, c ∈ {ci, ci + HALF}.
+  let pi = thread / HALF;
+  let ci = thread % HALF;
+  var acc = mat2x2<f32>();
+  for (var i0 = 0u; i0 < m; i0 += TILE_ROWS) {
+    load_q_tile(i0, thread, rows_contiguous);
+    for (var e = thread; e < TILE_ROWS * TILE_COLUMNS; e += WORKGROUP_SIZE) {
+      let position = tile_position(e, TILE_ROWS, TILE_COLUMNS, rows_contiguous);
+      let i = i0 + position.x;
+      let j = first + position.y;
+      var value = 0.0;
+      if (i < m && j < params.k) {
+        value = a[at(i, j)];
+      }
+      v_tile[position.x * TILE_COLUMNS + position.y] = value;
+    }
+    workgroupBarrier();
+    for (var r = 0u; r < TILE_ROWS; r++) {
+      let q = vec2<f32>(q_tile[r * PANEL + pi], q_tile[r * PANEL + pi + HALF]);
+      let v = vec2<f32>(v_tile[r * TILE_COLUMNS + ci], v_tile[r * TILE_COLUMNS + ci + HALF]);
+      acc[0] = fma(q, vec2<f32>(v.x), acc[0]);
+      acc[1] = fma(q, vec2<f32>(v.y), acc[1]);
+    }
+    workgroupBarrier();
+  }
+  projection[pi * TILE_COLUMNS + ci] = acc[0].x;
+  projection[(pi + HALF) * TILE_COLUMNS + ci] = acc[0].y;
+  projection[pi * TILE_COLUMNS + ci + HALF] = acc[1].x;
+  projection[(pi + HALF) * TILE_COLUMNS + ci + HALF] = acc[1].y;
+
+  // 2. vector (first + c) −= Σ_p q_p · projection[p][c], one row tile at a time. Consecutive
+  // threads take consecutive rows when elements are contiguous, else consecutive vectors.
+  let ri = select(thread / HALF, thread % HALF, rows_contiguous);
+  let cj = select(thread % HALF, thread / HALF, rows_contiguous);
+  for (var i0 = 0u; i0 < m; i0 += TILE_ROWS) {
+    load_q_tile(i0, thread, rows_contiguous);
+    workgroupBarrier();
+    var update = mat2x2<f32>();
+    for (var p = 0u; p < params.panel_width; p++) {
+      let q = vec2<f32>(q_tile[ri * PANEL + p], q_tile[(ri + HALF) * PANEL + p]);
+      let w = vec2<f32>(projection[p * TILE_COLUMNS + cj], projection[p * TILE_COLUMNS + cj + HALF]);
+      update[0] = fma(q, vec2<f32>(w.x), update[0]);
+      update[1] = fma(q, vec2<f32>(w.y), update[1]);
+    }
+    for (var x = 0u; x < 2u; x++) {
+      for (var y = 0u; y < 2u; y++) {
+        let i = i0 + ri + x * HALF;
+        let j = first + cj + y * HALF;
+        if (i < m && j < params.k) {
+          a[at(i, j)] -= update[y][x];
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+}
