@@ -3,6 +3,7 @@ import type { GpuContext } from '../../../kernels/gpu/context';
 import type { VisionOptimizer, VisionParameter } from '../../model/vision-types';
 import type { VisionOptimizerConfig } from '../../run/types';
 import { FirstOrderOptimizer } from './first-order';
+import { ShampooOptimizer } from './shampoo';
 
 /**
  * Builds SGD, AdamW, 32-bit or 4-bit Shampoo over `parameters`. `runSeed` is accepted so that every
@@ -21,8 +22,7 @@ export function createVisionOptimizer(
       return new FirstOrderOptimizer(ctx, parameters, config);
     case 'shampoo32':
     case 'shampoo4':
-      // TODO: Shampoo lands in the next commit.
-      throw new Error(`Vision optimizer ${config.name} is not available yet.`);
+      return new ShampooOptimizer(ctx, parameters, config);
     default: {
       const name: never = config;
       throw new Error(
@@ -33,4 +33,5 @@ export function createVisionOptimizer(
 }
 
 export { FirstOrderOptimizer } from './first-order';
+export { ShampooOptimizer } from './shampoo';
 export type { VisionOptimizer, VisionParameter } from '../../model/vision-types';
