@@ -1,8 +1,8 @@
 /**
  * Björck orthogonal rectification on the GPU, repeated `steps` times in place on the n×n V:
  *   V ← 1.5·V − 0.5·V·Vᵀ·V
- * Each step moves every singular value σ of V to 1.5σ − 0.5σ³, which converges quadratically to 1
- * for σ in (0, √3); the singular vectors stay. The same formula serves V and Vᵀ, so it applies
+ * Each step maps every singular value σ of V to 1.5σ − 0.5σ³ and keeps the singular vectors. The
+ * map converges quadratically to 1 for σ in (0, √3). The same formula serves V and Vᵀ, so it applies
  * to the stored eigenvector rows as they are.
  */
 import type { GpuContext } from '../gpu/context';

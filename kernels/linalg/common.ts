@@ -1,8 +1,8 @@
 /**
- * Shared host helpers of the linear-algebra kernels: bind groups with explicit binding numbers
- * (several kernels here have entry points that use only some of a shader's bindings), the status
- * gate that lets a dispatch run or skip on a flag written earlier on the GPU, the scratch
- * workspace, and the deterministic start vectors shared with the CPU references.
+ * Shared host helpers of the linear-algebra kernels. They build bind groups with explicit binding
+ * numbers, because several entry points use only some of a shader's bindings. They also define the
+ * status gate (a dispatch runs or skips on a flag written earlier on the GPU), the scratch
+ * workspace, and the hash behind the deterministic vectors shared with the CPU references.
  */
 import type { GpuContext } from '../gpu/context';
 import type { MemoryCategory } from '../gpu/pool';
@@ -88,7 +88,7 @@ export function releaseLinalgWorkspace(ctx: GpuContext, workspace: LinalgWorkspa
   for (const buffer of [...workspace.matrices, ...workspace.vectors]) ctx.pool.release(buffer);
 }
 
-/** Throws unless `workspace` holds matrices of order ≥ n. */
+/** Throws unless `workspace` has all its buffers, with matrices of order ≥ n. */
 export function checkWorkspace(label: string, op: string, workspace: LinalgWorkspace, n: number): void {
   if (workspace.order < n) throw new Error(`${label}: ${op} needs a workspace of order ≥ ${n}, got ${workspace.order}`);
   if (workspace.matrices.length < LINALG_WORKSPACE_MATRICES || workspace.vectors.length < LINALG_WORKSPACE_VECTORS) {

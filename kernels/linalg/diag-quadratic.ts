@@ -3,7 +3,7 @@
  * the eigenvalue read-off of the subspace iteration.
  *
  * layout 'columns': the vectors are the columns of P (row-major); s[j] = Σᵢ P[i, j]·(A·P)[i, j].
- * layout 'rows':    the vectors are the rows of P (P holds Vᵀ, as 4-bit Shampoo stores
+ * layout 'rows':    the vectors are the rows of P (P is Vᵀ, as 4-bit Shampoo stores
  *                   eigenvectors); s[k] = Σⱼ P[k, j]·(P·A)[k, j], which is diag(P·A·Pᵀ).
  * Pass `product` when A·P (columns) or P·A (rows) is already at hand; otherwise the GEMM that forms
  * it runs first, into workspace.matrices[0].
@@ -21,7 +21,7 @@ const WORKGROUP_SIZE = 64;
 export type VectorLayout = 'columns' | 'rows';
 
 export interface DiagQuadraticArgs {
-  /** n×n row-major basis, its vectors laid out as `layout` says. */
+  /** n×n row-major basis; `layout` tells whether its vectors are columns or rows. */
   p: GPUBuffer;
   n: number;
   layout: VectorLayout;

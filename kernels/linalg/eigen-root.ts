@@ -1,7 +1,7 @@
 /**
  * The 4-bit Shampoo inverse root from an eigendecomposition, on the GPU:
  *   Â = V · diag(f(S)) · Vᵀ,   f(s) = (max(s, 0) + ε·max S)^(−1/4)
- * Layout: `vt` is n×n row-major and holds Vᵀ: row k is the unit eigenvector vₖ of eigenvalue S[k]
+ * Layout: `vt` is n×n row-major and contains Vᵀ: row k is the unit eigenvector vₖ of eigenvalue S[k]
  * (the layout 4-bit Shampoo stores), so Â[i, j] = Σₖ f(S[k])·vt[k, i]·vt[k, j].
  *
  * Negative S (rounding of a positive semidefinite factor) is clamped to 0. A NaN or ±Inf in S or

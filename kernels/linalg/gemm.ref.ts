@@ -9,7 +9,7 @@ export interface MatrixViewRef {
   colStride: number;
 }
 
-/** The view of a row-major matrix with `cols` columns, or of its transpose when `transposed`. */
+/** Returns the view of a row-major matrix with `cols` columns, or of its transpose when `transposed`. */
 export function rowMajorRef(data: ArrayLike<number>, cols: number, transposed = false, offset = 0): MatrixViewRef {
   return transposed ? { data, offset, rowStride: 1, colStride: cols } : { data, offset, rowStride: cols, colStride: 1 };
 }

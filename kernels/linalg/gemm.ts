@@ -5,7 +5,7 @@
  * computes A·B, A·Bᵀ, Aᵀ·B and products of sub-blocks without copies. The optional weights w (K
  * entries) scale the inner dimension, as in V diag(s) Vᵀ. The addend C is a separate buffer or out
  * itself (an in-place update such as the EMA L ← β L + (1 − β) G Gᵀ). An optional gate skips the
- * whole dispatch when a status word written earlier on the GPU says so.
+ * whole dispatch, depending on a status word written earlier on the GPU.
  */
 import type { GpuContext } from '../gpu/context';
 import { makeUniform, type Dispatch } from '../gpu/dispatch';
@@ -41,7 +41,7 @@ export interface MatrixView {
   colStride: number;
 }
 
-/** The view of a row-major matrix with `cols` columns, or of its transpose when `transposed`. */
+/** Returns the view of a row-major matrix with `cols` columns, or of its transpose when `transposed`. */
 export function rowMajor(buffer: GPUBuffer, cols: number, transposed = false, offset = 0): MatrixView {
   return transposed ? { buffer, offset, rowStride: 1, colStride: cols } : { buffer, offset, rowStride: cols, colStride: 1 };
 }
@@ -132,7 +132,8 @@ export function makeGemm(ctx: GpuContext, label: string, args: GemmArgs): Dispat
     throw new Error(`${label}: gemm of ${m}x${k}x${n} needs ${workgroups[0]}x${workgroups[1]} workgroups, above this adapter's limit of ${maxPerDim} per dimension`);
   }
 
-  const addendVariant: AddendVariant = !addend ? 'none' : addend === out ? 'in-place' : 'separate';
+  let addendVariant: AddendVariant = 'none';
+  if (addend) addendVariant = addend === out ? 'in-place' : 'separate';
   const weighted = weights !== undefined;
   const gated = gate !== undefined;
   const key = `linalg-gemm:${weighted ? 'weighted' : 'plain'}:${addendVariant}:${gated ? 'gated' : 'always'}`;

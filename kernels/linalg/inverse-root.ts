@@ -7,8 +7,8 @@
  *   T = ((p + 1)·I − M) / p,   X ← X·T,   M ← T^p·M = (T²)²·M
  *
  * Scaling: X₀ = c·I, M₀ = c^p·Ã with c^p = z. ‖Ã‖∞ (the largest absolute row sum) bounds every
- * eigenvalue of Ã, so the eigenvalues of M₀ lie in (0, (p + 1)/2], inside the interval (0, p + 1)
- * where the scalar map t ↦ t·((p + 1 − t)/p)^p increases them to 1. This is the scaling used by
+ * eigenvalue of Ã, so the eigenvalues of M₀ lie in (0, (p + 1)/2]. That is inside (0, p + 1),
+ * where the scalar map t ↦ t·((p + 1 − t)/p)^p carries every value to 1. This is the scaling used by
  * distributed Shampoo, z = (p + 1) / (2‖Ã‖), there with the Frobenius norm; the ∞-norm is
  * cheaper, cannot overflow on squares, and is never larger than √n times λmax.
  *
@@ -50,7 +50,7 @@ export interface InverseRootArgs {
   statusOffset?: number;
   /**
    * Scratch: matrices[0..4] (X, M, T, T², candidate X) and vectors[0..2] (power iteration,
-   * non-finite count partials). Must not hold a, root or status.
+   * non-finite count partials). Must not contain a, root or status.
    */
   workspace: LinalgWorkspace;
   /** Relative ridge ε (default 1e-6). */

@@ -5,7 +5,7 @@
 import { hash32, hashToUnit } from './common';
 import { POWER_ITERATIONS, POWER_START_SEED } from './constants';
 
-/** The fixed start vector: entry i is hashToUnit(hash32(i + POWER_START_SEED)). */
+/** Returns the fixed start vector: entry i is hashToUnit(hash32(i + POWER_START_SEED)). */
 export function powerStartVector(n: number): Float64Array {
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = hashToUnit(hash32(i + POWER_START_SEED));

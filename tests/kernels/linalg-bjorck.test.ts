@@ -6,7 +6,7 @@ import { createLinalgWorkspace, releaseLinalgWorkspace } from '../../kernels/lin
 import { compare, gpu, randomArray } from '../helpers/gpu';
 import { randomOrthogonal } from './linalg-fixtures';
 
-/** An orthogonal matrix plus noise of the given size, as a dequantized eigenvector matrix is. */
+/** Returns an orthogonal matrix plus uniform noise of the given size, like a dequantized eigenvector matrix. */
 function perturbedOrthogonal(n: number, noise: number, seed: number): Float32Array {
   const q = randomOrthogonal(n, seed);
   const e = randomArray(n * n, seed + 1, noise);

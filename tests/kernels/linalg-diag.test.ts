@@ -38,7 +38,7 @@ describe('diag(Pᵀ·A·P)', () => {
     const n = 33;
     const values = logSpectrum(n, 1e3, 5);
     const { a, vectors } = spdMatrix(values, n, 4);
-    // vectors holds Vᵀ (rows are eigenvectors): the 'rows' layout.
+    // vectors is Vᵀ (rows are eigenvectors): the 'rows' layout.
     const pBuffer = ctx.pool.storageFrom('diag p', 'preconditioner', Float32Array.from(vectors));
     const aBuffer = ctx.pool.storageFrom('diag a', 'preconditioner', a);
     const product = ctx.pool.storage('diag product', 'preconditioner', n * n * 4);
