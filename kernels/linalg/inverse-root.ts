@@ -15,10 +15,10 @@
  * Stopping: the iteration runs while max|M − I| ≥ tolerance (1e-6) and fewer than maxIterations
  * (10) iterates were accepted. An iterate whose error is not below 1.2 times the previous one is
  * discarded, the previous X kept, and the iteration stops. Small eigenvalues of M₀ grow only by
- * ((p + 1)/p)^p ≈ 2.44 per iteration, so 10 iterations reach the tolerance up to cond(Ã) ≈ 500;
- * cond 1e4 needs about 14, cond 1e6 (the ridge ε = 1e-6 alone) about 19 (f64 reference on
- * matrices with log-spaced eigenvalues). With fewer, the root comes out too small along the
- * smallest eigenvectors and FLAGS has NOT_CONVERGED.
+ * ((p + 1)/p)^p ≈ 2.44 per iteration. NOTE: so the default 10 iterations reach the tolerance only
+ * up to cond(Ã) ≈ 300; cond 1e4 needs 14 and cond 1e6 (the ridge ε = 1e-6 alone) 19 (f64
+ * reference, n = 64 and 200, log-spaced eigenvalues). With fewer, the root comes out too small
+ * along the smallest eigenvectors, and FLAGS has NOT_CONVERGED; pass maxIterations to raise it.
  *
  * Safety: everything is decided on the GPU through the status block (root-status.ts). A NaN or
  * ±Inf in A or λmax, an ‖Ã‖∞ of 0 or +Inf, or a non-finite result leaves `root` holding its
