@@ -1,6 +1,7 @@
 /**
- * `npm run plot -- OUT.svg NAME=FILE.jsonl ...`: draws the eval loss (markers and lines) and the
- * training loss (moving average over 10 steps, thin lines) of CLI runs into one SVG, for the docs.
+ * `npm run plot -- [--metric loss|accuracy] OUT.svg NAME=FILE.jsonl ...`: draws CLI runs into one SVG
+ * for the docs. `loss` (the default): the eval loss (markers and lines) and the training loss
+ * (moving average over 10 steps, thin lines). `accuracy`: the held-out accuracy of vision runs, in percent.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -10,12 +11,14 @@ interface Series {
   eval: Array<[number, number]>;
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+type Metric = 'loss' | 'accuracy';
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const WIDTH = 720;
 const HEIGHT = 400;
 const MARGIN = { left: 60, right: 20, top: 30, bottom: 45 };
 
-function readSeries(spec: string): Series {
+function readSeries(spec: string, metric: Metric): Series {
   const at = spec.indexOf('=');
   if (at < 1) throw new Error(`Expected NAME=FILE.jsonl, got "${spec}".`);
   const name = spec.slice(0, at);
@@ -24,11 +27,15 @@ function readSeries(spec: string): Series {
     .split('\n')
     .filter((line) => line.trim())
     .forEach((line, i) => {
-      let row: { step: number; loss?: number; evalLoss?: number };
+      let row: { step: number; loss?: number; evalLoss?: number; accuracy?: number };
       try {
         row = JSON.parse(line);
       } catch {
         throw new Error(`${spec.slice(at + 1)} line ${i + 1}: not valid JSON.`);
+      }
+      if (metric === 'accuracy') {
+        if (typeof row.accuracy === 'number') series.eval.push([row.step, row.accuracy * 100]);
+        return;
       }
       if (typeof row.loss === 'number') series.train.push([row.step, row.loss]);
       if (typeof row.evalLoss === 'number') series.eval.push([row.step, row.evalLoss]);
@@ -45,12 +52,23 @@ function movingAverage(points: Array<[number, number]>, window: number): Array<[
 }
 
 function main(): void {
-  const [out, ...specs] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  let metric: Metric = 'loss';
+  if (args[0] === '--metric') {
+    const value = args[1];
+    if (value !== 'loss' && value !== 'accuracy') {
+      process.stderr.write(`--metric: expected "loss" or "accuracy", got "${value}".\n`);
+      process.exit(2);
+    }
+    metric = value;
+    args.splice(0, 2);
+  }
+  const [out, ...specs] = args;
   if (!out || specs.length === 0) {
-    process.stderr.write('Usage: npm run plot -- OUT.svg NAME=FILE.jsonl [NAME=FILE.jsonl ...]\n');
+    process.stderr.write('Usage: npm run plot -- [--metric loss|accuracy] OUT.svg NAME=FILE.jsonl [NAME=FILE.jsonl ...]\n');
     process.exit(2);
   }
-  const all = specs.map(readSeries);
+  const all = specs.map((spec) => readSeries(spec, metric));
   const points = all.flatMap((series) => [...movingAverage(series.train, 10), ...series.eval]);
   const maxStep = Math.max(...points.map(([step]) => step), 1);
   let low = Math.min(...points.map(([, value]) => value));
@@ -70,18 +88,20 @@ function main(): void {
   for (let k = 0; k <= 5; k++) {
     const value = low + ((high - low) * k) / 5;
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(value)}" y2="${y(value)}" stroke="#eee"/>`);
-    parts.push(`<text x="${MARGIN.left - 6}" y="${y(value) + 4}" text-anchor="end">${value.toFixed(3)}</text>`);
+    parts.push(`<text x="${MARGIN.left - 6}" y="${y(value) + 4}" text-anchor="end">${value.toFixed(metric === 'accuracy' ? 1 : 3)}</text>`);
     const step = Math.round((maxStep * k) / 5);
     parts.push(`<text x="${x(step)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${step}</text>`);
   }
   parts.push(`<text x="${(WIDTH + MARGIN.left) / 2}" y="${HEIGHT - 8}" text-anchor="middle">step</text>`);
-  parts.push(`<text x="14" y="${HEIGHT / 2}" transform="rotate(-90 14 ${HEIGHT / 2})" text-anchor="middle">loss (nats per byte)</text>`);
+  parts.push(`<text x="14" y="${HEIGHT / 2}" transform="rotate(-90 14 ${HEIGHT / 2})" text-anchor="middle">${metric === 'accuracy' ? 'held-out accuracy (%)' : 'loss (nats per token or image)'}</text>`);
   all.forEach((series, i) => {
     const color = COLORS[i % COLORS.length];
-    parts.push(`<path d="${path(movingAverage(series.train, 10))}" fill="none" stroke="${color}" stroke-opacity="0.45" stroke-width="1"/>`);
+    if (series.train.length) parts.push(`<path d="${path(movingAverage(series.train, 10))}" fill="none" stroke="${color}" stroke-opacity="0.45" stroke-width="1"/>`);
     parts.push(`<path d="${path(series.eval)}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const [s, v] of series.eval) parts.push(`<circle cx="${x(s)}" cy="${y(v)}" r="3" fill="${color}"/>`);
-    parts.push(`<text x="${MARGIN.left + 10}" y="${MARGIN.top - 10 + 0 * i}" dx="${i * 220}" fill="${color}">${series.name}: eval (thick), train avg (thin)</text>`);
+    const legend = metric === 'accuracy' ? series.name : `${series.name}: eval (thick), train avg (thin)`;
+    const spacing = metric === 'accuracy' ? 130 : 220;
+    parts.push(`<text x="${MARGIN.left + 10}" y="${MARGIN.top - 10}" dx="${i * spacing}" fill="${color}">${legend}</text>`);
   });
   parts.push('</svg>');
   writeFileSync(out, parts.join('\n') + '\n');
