@@ -43,7 +43,7 @@ export interface HealthCheckArgs {
   mode: CheckMode;
   /** Status word read by the check (a count, or the FLAGS word). */
   firstWord: number;
-  /** A second count added to the first in 'counts' mode; ignored in 'rootFlags' mode. Pass a word that holds 0 to check one count. */
+  /** A second count added to the first in 'counts' mode; ignored in 'rootFlags' mode. Pass a word that contains 0 to check one count. */
   secondWord: number;
   /** Status word that receives 1 (commit) or 0 (keep the previous state). */
   gateWord: number;

@@ -1,10 +1,10 @@
 /**
  * Blocking plan and memory accounting of Shampoo on the vision nets.
  *
- * A parameter with a matrix view m×n (conv kernels as (out, in·kh·kw)) is cut into blocks: rows and
- * columns above maxOrder are split into runs of maxOrder with the remainder last, and every block
- * h×w gets its own left factor (order h) and right factor (order w). Parameters without a matrix
- * view (biases) get no factors.
+ * A parameter with a matrix view m×n (conv kernels as (out, in·kh·kw)) is cut into blocks. Rows and
+ * columns above maxOrder are split into runs of maxOrder with the remainder last. Every block h×w
+ * gets its own left factor (order h) and right factor (order w). Parameters without a matrix view
+ * (biases) get no factors.
  *
  * How each factor is stored depends on the variant and on its size (order² elements):
  *   shampoo32                          'fp32':        L, L̂ in f32
@@ -174,16 +174,19 @@ export function scratchShape(plans: readonly MatrixPlan[]): ScratchShape {
   return { maxOrder, maxBlockElements, maxMatrixElements };
 }
 
-/**
+/*
  * The update schedule, with steps counted from 0. Step s updates the factors when s mod T1 = 0
- * (steps 0, T1, 2·T1, …) and recomputes the inverse roots when s > 0 and s mod T2 = 0 (steps T2,
- * 2·T2, …), after that step's factor update; the roots are the identity before step T2. Every step
- * then preconditions its gradient with the current roots.
+ * (steps 0, T1, 2·T1, …). It recomputes the inverse roots when s > 0 and s mod T2 = 0 (steps T2,
+ * 2·T2, …), after that step's factor update, so the roots are the identity before step T2. Every
+ * step then preconditions its gradient with the current roots.
  */
+
+/** Tells whether step `step` updates the factors (s mod T1 = 0, step 0 included). */
 export function isFactorStep(config: Pick<ShampooConfig, 'factorPeriod'>, step: number): boolean {
   return step % config.factorPeriod === 0;
 }
 
+/** Tells whether step `step` recomputes the inverse roots (s > 0 and s mod T2 = 0). */
 export function isRootStep(config: Pick<ShampooConfig, 'rootPeriod'>, step: number): boolean {
   return step > 0 && step % config.rootPeriod === 0;
 }

@@ -4,9 +4,9 @@
  * optimizers in this folder are tested against; the schedule and storage rules are those of
  * shampoo-blocks.ts.
  *
- * Quantized 4-bit state is emulated with the quantizer's own CPU reference (f32 codes and absmax),
- * so the 4-bit paths are exact only up to code flips: a value within rounding of a midpoint may get
- * the neighbouring code on the GPU. The f32 and f64 paths have no such step.
+ * Quantized 4-bit state is emulated with the quantizer's own CPU reference (f32 codes and absmax).
+ * The 4-bit paths are therefore exact only up to code flips, because a value within rounding of a
+ * midpoint may get the neighbouring code on the GPU. The f32 and f64 paths have no such step.
  */
 import {
   dequantize4Ref,
@@ -161,7 +161,7 @@ class EigenFactorRef implements FactorRef {
     return this.quantized && (this.config.rectify ?? true);
   }
 
-  /** The stored Vᵀ, dequantized. */
+  /** Returns the stored Vᵀ, dequantized. */
   storedEigenvectors(): Float64Array {
     const n = this.plan.order;
     const stored = this.eigenvectors;
@@ -193,7 +193,7 @@ class EigenFactorRef implements FactorRef {
     let vt = this.storedEigenvectors();
     if (this.rectify) vt = bjorckRef(vt, n, ROOT_BJORCK_STEPS);
 
-    // The GPU holds S in f32.
+    // The GPU stores S in f32.
     const next = eigenRootRef(vt, Float32Array.from(this.eigenvalues), n, this.config.epsilon);
     if (!next) return false;
 
@@ -263,7 +263,7 @@ export class VisionOptimizerRef {
     });
   }
 
-  /** The factors of block `blockIndex` of parameter `parameterIndex` (null for 1-D parameters or first-order optimizers). */
+  /** Returns the factors of block `blockIndex` of parameter `parameterIndex`, or null for 1-D parameters. */
   block(parameterIndex: number, blockIndex: number): BlockRef | null {
     return this.blocks[parameterIndex]?.[blockIndex] ?? null;
   }
@@ -276,7 +276,7 @@ export class VisionOptimizerRef {
     });
   }
 
-  /** The grafted Shampoo direction of one matrix parameter, after this step's factor and root updates. */
+  /** Computes the grafted Shampoo direction of one matrix parameter, after this step's factor and root updates. */
   private direction(step: number, param: RefParameter, blocks: BlockRef[], grad: ArrayLike<number>): Float64Array {
     const config = this.shampoo!;
     const { cols } = param.matrix!;

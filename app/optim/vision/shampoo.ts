@@ -10,9 +10,9 @@
  * Parameters without a matrix view (biases) take the base optimizer on their gradient.
  *
  * Memory: factor state is counted as `preconditioner` (f32 matrices, eigenvalues, 4-bit codes) and
- * `quantization-scales` (absmax); the base optimizer's state and the health status words and
- * event log as `optimizer-state`. The f32 scratch of the updates (one set, sized for the largest
- * factor order, block and parameter, shared by all factors) is counted as `activations`.
+ * `quantization-scales` (absmax). The base optimizer's state, the health status words and the event
+ * log are `optimizer-state`. The f32 scratch of the updates is `activations`: one set, sized for
+ * the largest factor order, block and parameter, shared by all factors.
  *
  * Nothing is read back per step: non-finite updates are caught and skipped on the GPU, and
  * `drainWarnings` reads the event log when the run loop asks.
@@ -112,38 +112,7 @@ export class ShampooOptimizer implements VisionOptimizer {
       if (!entry) return { blocks: null, graft: [], base: this.base.makeUpdate(param, param.grad) };
 
       const { plan, index } = entry;
-      const blocks = plan.blocks.map((block) => {
-        const left = new ShampooFactor(fc, block.left, this.factors.length);
-        this.factors.push(left);
-        const right = new ShampooFactor(fc, block.right, this.factors.length);
-        this.factors.push(right);
-        const gradient: GradientBlock = { g: param.grad, rows: block.rows, cols: block.cols, offset: block.r0 * plan.cols + block.c0, rowStride: plan.cols };
-        const single = plan.blocks.length === 1;
-        const out = single ? direction : blockDirection;
-        const leftRoot = left.rootForUse();
-        const rightRoot = right.rootForUse();
-        const h = block.rows;
-        const w = block.cols;
-        const blockDispatches = [
-          ...leftRoot.dispatches,
-          makeGemm(ctx, `${block.label} L̂·G`, {
-            a: rowMajor(leftRoot.root, h),
-            b: { buffer: param.grad, offset: gradient.offset, rowStride: plan.cols, colStride: 1 },
-            out: leftProduct,
-            m: h,
-            k: h,
-            n: w,
-          }),
-          ...rightRoot.dispatches,
-          makeGemm(ctx, `${block.label} L̂·G·R̂`, { a: rowMajor(leftProduct, w), b: rowMajor(rightRoot.root, w), out, m: h, k: w, n: w }),
-        ];
-        if (!single) {
-          blockDispatches.push(
-            makeBlockScatter(ctx, `${block.label} merge`, { matrix: direction, block: blockDirection, rows: plan.rows, cols: plan.cols, r0: block.r0, c0: block.c0, h, w }),
-          );
-        }
-        return { plan: block, left, right, gradient, direction: blockDispatches };
-      });
+      const blocks = plan.blocks.map((block) => this.buildBlock(fc, param, plan, block, { direction, leftProduct, blockDirection }));
 
       const n = param.size;
       const graft = [
@@ -155,26 +124,80 @@ export class ShampooOptimizer implements VisionOptimizer {
     });
   }
 
-  /** The shared f32 scratch of the factor and root steps, counted as activations. */
+  /** Creates the two factors of one block and the dispatches of Ĝ_block = L̂·G_block·R̂, merged into `out.direction`. */
+  private buildBlock(
+    fc: FactorContext,
+    param: VisionParameter,
+    plan: MatrixPlan,
+    block: BlockPlan,
+    out: { direction: GPUBuffer; leftProduct: GPUBuffer; blockDirection: GPUBuffer },
+  ): BlockState {
+    const { ctx } = this;
+    const left = new ShampooFactor(fc, block.left, this.factors.length);
+    this.factors.push(left);
+    const right = new ShampooFactor(fc, block.right, this.factors.length);
+    this.factors.push(right);
+
+    const h = block.rows;
+    const w = block.cols;
+    const gradient: GradientBlock = { g: param.grad, rows: h, cols: w, offset: block.r0 * plan.cols + block.c0, rowStride: plan.cols };
+    const single = plan.blocks.length === 1;
+    const leftRoot = left.rootForUse();
+    const rightRoot = right.rootForUse();
+    const direction = [
+      ...leftRoot.dispatches,
+      makeGemm(ctx, `${block.label} L̂·G`, {
+        a: rowMajor(leftRoot.root, h),
+        b: { buffer: param.grad, offset: gradient.offset, rowStride: plan.cols, colStride: 1 },
+        out: out.leftProduct,
+        m: h,
+        k: h,
+        n: w,
+      }),
+      ...rightRoot.dispatches,
+      makeGemm(ctx, `${block.label} L̂·G·R̂`, {
+        a: rowMajor(out.leftProduct, w),
+        b: rowMajor(rightRoot.root, w),
+        out: single ? out.direction : out.blockDirection,
+        m: h,
+        k: w,
+        n: w,
+      }),
+    ];
+    if (!single) {
+      const args = { matrix: out.direction, block: out.blockDirection, rows: plan.rows, cols: plan.cols, r0: block.r0, c0: block.c0, h, w };
+      direction.push(makeBlockScatter(ctx, `${block.label} merge`, args));
+    }
+    return { plan: block, left, right, gradient, direction };
+  }
+
+  /**
+   * Creates the f32 scratch shared by the factor and root steps, counted as activations. A buffer
+   * that no factor of this plan uses (the eigenvector and 4-bit buffers under shampoo32, say) gets
+   * one word, so every role is filled at no cost.
+   */
   private createScratch(order: number, maxMatrixElements: number): FactorScratch {
     const { owned, config } = this;
     const label = `${config.name} scratch`;
-    const matrix = (name: string) => owned.storage(`${label} ${name}`, 'activations', order * order * 4);
+    const storages = new Set(this.plans.flatMap((plan) => plan.blocks.flatMap((block) => [block.left.storage, block.right.storage])));
+    const eigen = storages.has('eigen-fp32') || storages.has('eigen-4bit');
+    const quantized = storages.has('eigen-4bit') || storages.has('factor-4bit');
+    const buffer = (name: string, bytes: number, needed = true) => owned.storage(`${label} ${name}`, 'activations', needed ? bytes : 4);
     const layout = quant4Layout(order, order);
+    // The workspace buffers come from the pool directly; the capture around build() takes ownership of them.
     const workspace = createLinalgWorkspace(this.ctx, `${label} workspace`, order, 'activations');
-    // The workspace buffers come from the pool directly; capture in the constructor takes ownership of them.
     const partialWords = Math.max(1, reducePartialsLength(order * order), reducePartialsLength(maxMatrixElements));
     return {
       order,
       workspace,
-      candidate: matrix('candidate'),
-      matrix: matrix('matrix'),
-      eigenvectors: matrix('eigenvectors'),
-      values: owned.storage(`${label} eigenvalues`, 'activations', order * 4),
-      codes: owned.storage(`${label} codes`, 'activations', layout.codeBytes),
-      absmax: owned.storage(`${label} absmax`, 'activations', layout.scaleBytes),
-      diagonal: owned.storage(`${label} diagonal`, 'activations', order * 4),
-      partials: owned.storage(`${label} partials`, 'activations', partialWords * 4),
+      candidate: buffer('candidate', order * order * 4),
+      matrix: buffer('matrix', order * order * 4, eigen || quantized),
+      eigenvectors: buffer('eigenvectors', order * order * 4, eigen),
+      values: buffer('eigenvalues', order * 4, eigen),
+      codes: buffer('codes', layout.codeBytes, quantized),
+      absmax: buffer('absmax', layout.scaleBytes, quantized),
+      diagonal: buffer('diagonal', order * 4, quantized),
+      partials: buffer('partials', partialWords * 4),
     };
   }
 
@@ -235,7 +258,7 @@ export class ShampooOptimizer implements VisionOptimizer {
     return this.owned.stateBytes();
   }
 
-  /** The persistent buffers of one factor, for tests and inspection. */
+  /** Returns the persistent buffers of one factor, for tests and inspection. */
   factorBuffers(parameterName: string, blockIndex: number, side: 'left' | 'right'): { storage: string; order: number; buffers: FactorBuffers } {
     const parameterIndex = this.parameters.findIndex((param) => param.name === parameterName);
     const block = this.steps[parameterIndex]?.blocks?.[blockIndex];
