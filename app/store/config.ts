@@ -30,7 +30,7 @@ export interface PickedModelFiles {
 }
 
 export interface ConfigFormState {
-  /** The task the form configures; the vision fields live in the vision config store. */
+  /** The task the form configures. The vision fields are kept in the vision config store (vision-config.ts). */
   task: Task;
   optimizerName: OptimizerConfig['name'];
   /** Text of each numeric field as typed. */

@@ -5,7 +5,7 @@ import { ErrorBanners, WebGpuBanner } from './Banners';
 import { ConfigPanel } from './ConfigPanel';
 import { LogPanel } from './LogPanel';
 import { LossChart } from './LossChart';
-import { MemoryChart } from './MemoryChart';
+import { MemoryChart, OptimizerStateChart } from './MemoryChart';
 import { RunControls, StatusLine } from './RunControls';
 import { SamplePanel } from './SamplePanel';
 import { useDisplayedTask } from './useRunForm';
@@ -52,6 +52,7 @@ export function App() {
             <LossChart />
             {displayedTask === 'vision' && <AccuracyChart />}
             <MemoryChart />
+            {displayedTask === 'vision' && <OptimizerStateChart />}
           </div>
           {displayedTask === 'language-model' && <SamplePanel />}
           <LogPanel />

@@ -11,9 +11,10 @@ export function formatMiB(bytes: number): string {
   return `${mib < 10 ? mib.toFixed(2) : mib.toFixed(1)} MiB`;
 }
 
-/** Formats a byte count in KiB below 1 MiB (except 0), in MiB otherwise. */
+/** Formats a byte count as "0 B", in KiB below 1 MiB, and in MiB from there on. */
 export function formatBytes(bytes: number): string {
-  if (bytes > 0 && bytes < MIB) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes === 0) return '0 B';
+  if (bytes < MIB) return `${(bytes / 1024).toFixed(1)} KiB`;
   return formatMiB(bytes);
 }
 

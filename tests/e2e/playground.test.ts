@@ -8,14 +8,11 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBGPU_HELP } from '../../kernels/gpu/device-browser';
-import type { PlaygroundSummary } from '../../app/store/summary';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
-
-/** Maximum wait for a short run on SwiftShader, which is about 100 times slower than a GPU. */
-const RUN_TIMEOUT_MS = 480_000;
+import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary } from './page';
 
 let server: StaticServer;
 let browser: Browser;
@@ -35,11 +32,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Waits up to 10 s for a control to become enabled or disabled. */
-async function expectEnabled(control: Locator, enabled: boolean): Promise<void> {
-  await expect.poll(() => control.isEnabled(), { timeout: 10_000, message: `enabled state of ${control}` }).toBe(enabled);
-}
-
 /** Checks that the page shows the WebGPU help and keeps Run disabled. */
 async function expectWebGpuHelp(page: Page): Promise<void> {
   const help = page.getByTestId('webgpu-help');
@@ -49,38 +41,8 @@ async function expectWebGpuHelp(page: Page): Promise<void> {
   expect(await page.getByTestId('run-button').getAttribute('title')).toBe('WebGPU is not available in this browser.');
 }
 
-function summary(page: Page): Promise<PlaygroundSummary> {
-  return page.evaluate(() => {
-    const value = window.__playground;
-    if (!value) throw new Error('window.__playground is not defined');
-    return JSON.parse(JSON.stringify(value)) as PlaygroundSummary;
-  });
-}
-
-/** Returns the reason of the run's `finished` event, or null when the last event is another type. */
-function finishReason(result: PlaygroundSummary): string | null {
-  return result.lastEvent?.type === 'finished' ? result.lastEvent.reason : null;
-}
-
-/** Waits until the page has checked WebGPU; throws with the page's message when it found no adapter. */
-async function expectWebGpuAvailable(page: Page, diagnostics: () => string): Promise<void> {
-  const adapterName = page.getByTestId('adapter-name');
-  const help = page.getByTestId('webgpu-help');
-  await expect
-    .poll(async () => (await help.isVisible()) || (await adapterName.textContent()) !== 'no adapter', { timeout: 30_000 })
-    .toBe(true);
-  if (await help.isVisible()) {
-    throw new Error(`No WebGPU adapter in headless Chromium: ${await help.textContent()}${diagnostics()}`);
-  }
-}
-
 async function fillSettings(page: Page, values: Record<string, string>): Promise<void> {
   for (const [field, value] of Object.entries(values)) await page.getByTestId(`field-${field}`).fill(value);
-}
-
-/** Counts the points of an SVG path drawn by recharts ("M x,y L x,y …"). */
-function pathPoints(d: string | null): number {
-  return (d ?? '').match(/[ML]/g)?.length ?? 0;
 }
 
 describe('playground page', () => {
@@ -117,9 +79,13 @@ describe('playground page', () => {
     const areas = memoryChart.locator('path.recharts-area-area');
     expect(await areas.count()).toBeGreaterThanOrEqual(1);
     expect(pathPoints(await areas.first().getAttribute('d'))).toBeGreaterThanOrEqual(4);
-    const weightsRow = page.getByTestId('memory-current').locator('tr', { hasText: 'weights' });
-    expect(await weightsRow.textContent()).not.toContain('0.00 MiB');
+    const weightsRow = page.getByTestId('memory-current').locator('tr[data-category="weights"]');
+    expect(Number(await weightsRow.getAttribute('data-bytes'))).toBeGreaterThan(0);
+    expect(await weightsRow.textContent()).toMatch(/weights\d+\.\d+ MiB/);
 
+    // A language-model run shows samples and no accuracy chart.
+    expect(result.task).toBe('language-model');
+    expect(await page.getByTestId('accuracy-chart').count()).toBe(0);
     expect((await page.getByTestId('sample-before').textContent())?.trim()).not.toBe('');
     expect((await page.getByTestId('sample-after').textContent())?.trim()).not.toBe('');
     expect(await page.getByTestId('run-button').isEnabled()).toBe(true);

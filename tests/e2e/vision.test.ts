@@ -1,0 +1,195 @@
+/**
+ * Browser tests of the vision task in headless Chromium with SwiftShader WebGPU: a short 4-bit
+ * Shampoo run of the CNN on the embedded Fashion-MNIST subset, and image uploads that fail to parse.
+ *
+ * Like playground.test.ts, the app is built into a temporary folder (or E2E_DIST_DIR is served) and
+ * screenshots go to E2E_ARTIFACTS_DIR or a temporary folder.
+ */
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../app/run/config';
+import { gzip, idxImages, idxLabels, rampPixels } from '../fixtures/images/build';
+import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
+import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary } from './page';
+
+let server: StaticServer;
+let browser: Browser;
+let artifactsDir: string;
+
+beforeAll(async () => {
+  const distDir = process.env.E2E_DIST_DIR ?? (await buildApp());
+  server = await serveStatic(distDir);
+  browser = await launchChromium(true);
+  artifactsDir = process.env.E2E_ARTIFACTS_DIR ?? (await mkdtemp(path.join(tmpdir(), 'playground-e2e-artifacts-')));
+  await mkdir(artifactsDir, { recursive: true });
+  console.log(`Serving ${distDir} at ${server.url}; screenshots in ${artifactsDir}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function fillVisionSettings(page: Page, values: Record<string, string>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) await page.getByTestId(`vision-field-${field}`).fill(value);
+}
+
+/** Opens the page, waits for WebGPU and switches the form to the vision task. */
+async function openVisionForm(page: Page, diagnostics: () => string): Promise<void> {
+  await page.goto(server.url);
+  await expectWebGpuAvailable(page, diagnostics);
+  await page.getByTestId('task-vision').check({ force: true });
+  await page.getByTestId('vision-config-panel').waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** An IDX images file and a labels file whose headers declare different counts (3 images, 2 labels). */
+const MISMATCHED_IDX = [
+  { name: 'bad-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(idxImages(3, 28, 28, rampPixels(3, 28, 28))) },
+  { name: 'bad-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(idxLabels(2, [0, 1])) },
+];
+const MISMATCH_MESSAGE = 'bad-images-idx3-ubyte and bad-labels-idx1-ubyte: 3 images but 2 labels';
+
+describe('vision task', () => {
+  it('trains the CNN with 4-bit Shampoo', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+    const diagnostics = collectDiagnostics(page);
+    await openVisionForm(page, diagnostics);
+
+    await page.getByTestId('vision-model-cnn').check({ force: true });
+    const parameterCount = page.getByTestId('vision-parameter-count');
+    // conv1 16·1·9 + 16, conv2 16·16·9 + 16, fc 10·784 + 10.
+    expect(await parameterCount.getAttribute('data-count')).toBe('10330');
+    expect(await page.getByTestId('vision-layers').locator('li').count()).toBe(8);
+
+    await page.getByTestId('vision-optimizer-shampoo4').check({ force: true });
+    expect(await page.getByTestId('vision-field-bits').inputValue()).toBe('4');
+    expect(await page.getByTestId('codebook-linear-2').isChecked()).toBe(true);
+    expect(await page.getByTestId('quantize-eigenvectors').isChecked()).toBe(true);
+    expect(await page.getByTestId('rectify').isChecked()).toBe(true);
+    // Max order 64 splits the fc weight's 784 columns into blocks of 64, whose 64×64 factors
+    // (4096 elements) are still quantized.
+    await fillVisionSettings(page, { batchSize: '16', steps: '6', factorPeriod: '2', rootPeriod: '4', maxOrder: '64', evalEvery: '3', evalExamples: '64' });
+    await expectEnabled(page.getByTestId('run-button'), true);
+    expect(await page.getByTestId('run-button').getAttribute('title')).toBe('Start training');
+    await page.getByTestId('run-button').click();
+
+    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    // Filling the form scrolled the page; the sticky top bar would otherwise cover the middle of the screenshot.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(artifactsDir, 'vision-shampoo4-run.png'), fullPage: true });
+    const result = await summary(page);
+    expect(result.errors, `run errors${diagnostics()}`).toEqual([]);
+    expect(finishReason(result)).toBe('completed');
+    expect(result.task).toBe('vision');
+    expect(result.steps).toBe(6);
+    expect(await page.getByTestId('step-count').textContent()).toBe('step 6 / 6');
+
+    // Evaluations before training, at step 3 and at step 6.
+    expect(result.accuracy.map((point) => point.step)).toEqual([0, 3, 6]);
+    for (const point of result.accuracy) {
+      expect(point.accuracy).toBeGreaterThanOrEqual(0);
+      expect(point.accuracy).toBeLessThanOrEqual(1);
+    }
+
+    // The optimizer state splits into momentum, preconditioner and quantization scales.
+    const memory = result.memoryBytes;
+    expect(memory).not.toBeNull();
+    expect(memory?.['optimizer-state']).toBeGreaterThan(0);
+    expect(memory?.preconditioner).toBeGreaterThan(0);
+    expect(memory?.['quantization-scales']).toBeGreaterThan(0);
+    expect(result.optimizerStateBytes).toBe((memory?.['optimizer-state'] ?? 0) + (memory?.preconditioner ?? 0) + (memory?.['quantization-scales'] ?? 0));
+
+    const lossChart = page.getByTestId('loss-chart');
+    expect(await lossChart.getAttribute('data-points')).toBe('6');
+    expect(pathPoints(await lossChart.locator('.loss-train path.recharts-line-curve').getAttribute('d'))).toBe(6);
+    expect(pathPoints(await lossChart.locator('.loss-eval path.recharts-line-curve').getAttribute('d'))).toBe(3);
+
+    const accuracyChart = page.getByTestId('accuracy-chart');
+    expect(await accuracyChart.getAttribute('data-points')).toBe('3');
+    expect(pathPoints(await accuracyChart.locator('.accuracy-eval path.recharts-line-curve').getAttribute('d'))).toBe(3);
+    const lastAccuracy = `${(result.accuracy[2].accuracy * 100).toFixed(1)}%`;
+    expect(await page.getByTestId('accuracy-latest').textContent()).toBe(`accuracy ${lastAccuracy}`);
+    expect(await accuracyChart.locator('.panel-figures').textContent()).toContain(`latest ${lastAccuracy} at step 6`);
+
+    // Both the full memory chart and the optimizer-state chart draw the three categories as separate areas.
+    for (const [chartId, tableId] of [
+      ['memory-chart', 'memory-current'],
+      ['optimizer-state-chart', 'optimizer-state-current'],
+    ]) {
+      const chart = page.getByTestId(chartId);
+      for (const category of ['optimizer-state', 'preconditioner', 'quantization-scales'] as const) {
+        const area = chart.locator(`.memory-area-${category} path.recharts-area-area`);
+        expect(await area.count(), `${chartId}: ${category} area`).toBe(1);
+        expect(pathPoints(await area.getAttribute('d')), `${chartId}: ${category} area points`).toBeGreaterThanOrEqual(6);
+        const row = page.getByTestId(tableId).locator(`tr[data-category="${category}"]`);
+        expect(Number(await row.getAttribute('data-bytes')), `${tableId}: ${category} row`).toBe(memory?.[category]);
+      }
+      const legend = (await chart.locator('.recharts-legend-wrapper').textContent()) ?? '';
+      expect(legend, `${chartId} legend`).toContain('optimizer state (first-order)');
+      expect(legend, `${chartId} legend`).toContain('preconditioner');
+      expect(legend, `${chartId} legend`).toContain('quantization scales');
+    }
+    expect(await page.getByTestId('optimizer-state-chart').locator('.recharts-area-area').count()).toBe(3);
+    expect(await page.getByTestId('optimizer-state-current').locator('tr.total').getAttribute('data-bytes')).toBe(String(result.optimizerStateBytes));
+    expect(await page.getByTestId('optimizer-state-latest').textContent()).not.toContain('–');
+    expect(await page.getByTestId('samples').count()).toBe(0);
+
+    // A malformed upload afterwards is reported under the picker, and the run's results stay.
+    await page.getByTestId('vision-dataset-upload').check();
+    await page.getByTestId('vision-dataset-input').setInputFiles(MISMATCHED_IDX);
+    const datasetError = page.getByTestId('vision-field-error-dataset');
+    await expect.poll(() => datasetError.textContent(), { timeout: 10_000 }).toContain(MISMATCH_MESSAGE);
+    await expectEnabled(page.getByTestId('run-button'), false);
+    expect(await lossChart.getAttribute('data-points')).toBe('6');
+    expect(await accuracyChart.getAttribute('data-points')).toBe('3');
+    expect((await summary(page)).steps).toBe(6);
+    await page.close();
+  });
+
+  it('reports an IDX count mismatch', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await openVisionForm(page, diagnostics);
+
+    await page.getByTestId('vision-dataset-upload').check();
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await page.getByTestId('vision-dataset-input').setInputFiles(MISMATCHED_IDX);
+
+    // The files are parsed when picked, so the problem shows under the picker before Run.
+    const datasetError = page.getByTestId('vision-field-error-dataset');
+    await expect.poll(() => datasetError.textContent(), { timeout: 10_000 }).toContain(MISMATCH_MESSAGE);
+    expect(await datasetError.textContent(), diagnostics()).toContain('Pick the labels file that came with these images.');
+    await expectEnabled(page.getByTestId('run-button'), false);
+    expect(await page.getByTestId('run-button').getAttribute('title')).toBe('Fix the problem in the form first.');
+    expect(await page.getByTestId('vision-layers').count()).toBe(0);
+    await page.screenshot({ path: path.join(artifactsDir, 'vision-idx-mismatch.png'), fullPage: true });
+    const result = await summary(page);
+    expect(result.phase).toBe('idle');
+    expect(result.errors).toEqual([]);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+
+    // A matching gzip pair of 8×8 images in 3 classes clears the problem, and the network follows its shape.
+    const labels = Array.from({ length: 12 }, (_, index) => index % 3);
+    await page.getByTestId('vision-dataset-input').setInputFiles([
+      { name: 'small-images-idx3-ubyte.gz', mimeType: 'application/gzip', buffer: Buffer.from(gzip(idxImages(12, 8, 8, rampPixels(12, 8, 8)))) },
+      { name: 'small-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: Buffer.from(gzip(idxLabels(12, labels))) },
+    ]);
+    await expect.poll(() => datasetError.count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.getByTestId('vision-dataset-summary').textContent()).toBe('IDX: 9 training and 3 held-out images, 8×8 grayscale, 3 classes');
+    // CNN on 8×8: conv1 160, conv2 2320, fc 3·(16·2·2) + 3 = 195.
+    expect(await page.getByTestId('vision-parameter-count').getAttribute('data-count')).toBe(String(160 + 2320 + 195));
+    await expectEnabled(page.getByTestId('run-button'), true);
+
+    // A field error names its config path, and the language-model form keeps its values.
+    await page.getByTestId('vision-field-maxOrder').fill('1');
+    expect(await page.getByTestId('vision-field-error-maxOrder').textContent()).toContain('optimizer.maxOrder must be >= 2 (got 1)');
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await page.getByTestId('task-language-model').check({ force: true });
+    expect(await page.getByTestId('field-steps').inputValue()).toBe(String(DEFAULT_CONFIG.steps));
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.close();
+  });
+});
