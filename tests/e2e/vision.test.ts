@@ -149,6 +149,40 @@ describe('vision task', () => {
     await page.close();
   });
 
+  it('keeps results when training diverges', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await openVisionForm(page, diagnostics);
+
+    // SGD at the largest allowed rate with heavy momentum grows the MLP's loss about 100-fold per
+    // step, so it overflows to a non-finite value after a few dozen steps.
+    await page.getByTestId('vision-model-mlp').check({ force: true });
+    await page.getByTestId('vision-optimizer-sgd').check({ force: true });
+    await fillVisionSettings(page, { learningRate: '10', momentum: '0.99', batchSize: '16', steps: '200', evalEvery: '10', evalExamples: '64' });
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.getByTestId('run-button').click();
+
+    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    const result = await summary(page);
+    expect(finishReason(result), diagnostics()).toBe('error');
+    expect(result.errors).toHaveLength(1);
+    const failedStep = Number(/^Training diverged at step (\d+): the batch loss is/.exec(result.errors[0])?.[1]);
+    expect(failedStep, result.errors[0]).toBeGreaterThan(1);
+    expect(result.errors[0]).toContain(`Results up to step ${failedStep - 1} are kept. Lower the learning rate (now 10) and run again.`);
+    expect(await page.getByTestId('error-message').textContent()).toBe(result.errors[0]);
+
+    // Every step before the failing one stays on the charts.
+    expect(result.steps).toBe(failedStep - 1);
+    expect(await page.getByTestId('loss-chart').getAttribute('data-points')).toBe(String(failedStep - 1));
+    const evalSteps = result.accuracy.map((point) => point.step);
+    expect(evalSteps[0]).toBe(0);
+    expect(evalSteps.every((step) => step % 10 === 0 && step < failedStep)).toBe(true);
+    expect(await page.getByTestId('accuracy-chart').getAttribute('data-points')).toBe(String(evalSteps.length));
+    expect(await page.getByTestId('status').getAttribute('data-finish-reason')).toBe('error');
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.close();
+  });
+
   it('reports an IDX count mismatch', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const diagnostics = collectDiagnostics(page);
