@@ -1,0 +1,181 @@
+/**
+ * Share links: a comparison in a URL hash, as `#v1.<payload>` where the payload is the comparison
+ * JSON compressed with lz-string's compressToEncodedURIComponent.
+ *
+ * A link is untrusted input. Decoding checks, in order: the payload length (before decompressing),
+ * the version prefix, the compressed data (with a cap on the decompressed length enforced while
+ * decompressing, see lz.ts), the JSON, and the comparison schema. Any failure returns an error and
+ * no comparison, never a partial one. The decoded comparison is data only: labels, titles, names
+ * and messages are plain strings that the page must render as text, never as HTML.
+ */
+import LZString from 'lz-string';
+import { interruptRunning } from './comparison';
+import { DecompressionError, decompressBounded } from './lz';
+import { downsampleResults } from './results';
+import { assertComparison, showValue, validateComparison } from './schema';
+import type { Comparison, RunResults, RunSummary, Series } from './types';
+
+/** Version written by encodeComparison. */
+export const LINK_VERSION = 1;
+/** Versions decodeComparison reads. */
+export const SUPPORTED_LINK_VERSIONS: readonly number[] = [1];
+/** Maximum payload length in characters, checked before decompressing; shareUrl stays within it. */
+export const MAX_LINK_PAYLOAD_LENGTH = 200_000;
+/** Longest decompressed JSON accepted, in UTF-16 code units, enforced while decompressing. */
+export const MAX_LINK_JSON_LENGTH = 2_000_000;
+/** Points per series that shareUrl keeps at first; it keeps fewer when the link would be too long. */
+export const SHARE_MAX_POINTS = 200;
+/** Minimum points per series that shareUrl tries before it gives up. */
+const SHARE_MIN_POINTS = 8;
+/** Significant digits kept of each value in a shared series. */
+const SHARE_DIGITS = 6;
+
+export type DecodeResult = { ok: true; comparison: Comparison } | { ok: false; error: string; problems: string[] };
+
+function failure(error: string, problems: string[] = []): DecodeResult {
+  return { ok: false, error, problems };
+}
+
+/**
+ * Encodes a valid comparison as a hash payload, `v1.<compressed JSON>`, without changing it (call
+ * prepareForShare first to downsample). Throws InvalidComparisonError for an invalid comparison, and
+ * an Error when the payload would be longer than MAX_LINK_PAYLOAD_LENGTH.
+ */
+export function encodeComparison(comparison: Comparison): string {
+  assertComparison(comparison);
+  const payload = `v${LINK_VERSION}.${LZString.compressToEncodedURIComponent(JSON.stringify(comparison))}`;
+  if (payload.length > MAX_LINK_PAYLOAD_LENGTH) {
+    throw new Error(`The comparison needs ${payload.length} characters as a link, more than the ${MAX_LINK_PAYLOAD_LENGTH} a link may have; keep fewer points per series or fewer runs.`);
+  }
+  return payload;
+}
+
+/**
+ * Decodes a hash payload (with or without its leading '#'). Returns the comparison, or an error
+ * sentence plus, for schema violations, one problem per field. Runs recorded as 'running' come back
+ * 'interrupted', since nothing in a link still runs.
+ */
+export function decodeComparison(hash: string): DecodeResult {
+  const payload = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (payload.length > MAX_LINK_PAYLOAD_LENGTH) {
+    return failure(`The link is too long: its data has ${payload.length} characters, and the limit is ${MAX_LINK_PAYLOAD_LENGTH}.`);
+  }
+  const supported = SUPPORTED_LINK_VERSIONS.map((version) => `v${version}`).join(', ');
+  const prefix = /^v(\d{1,6})\./.exec(payload);
+  if (!prefix) {
+    return failure(`The link is not a comparison link: its data must start with a version such as "v${LINK_VERSION}." (supported: ${supported}).`);
+  }
+  const version = Number(prefix[1]);
+  if (!SUPPORTED_LINK_VERSIONS.includes(version)) {
+    return failure(`The link has version v${version}, which this page cannot read; it reads ${supported}. Open the link with the version of the page that made it.`);
+  }
+
+  let json: string;
+  try {
+    json = decompressBounded(payload.slice(prefix[0].length), MAX_LINK_JSON_LENGTH);
+  } catch (error) {
+    if (!(error instanceof DecompressionError)) throw error;
+    if (error.overLimit) {
+      return failure(`The link's data expands to more than ${MAX_LINK_JSON_LENGTH} characters, the limit; decompression stopped after ${error.inputOffset} of its characters.`);
+    }
+    return failure(`The link's compressed data is corrupt: ${error.message}. Copy the whole link again.`);
+  }
+
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    return failure(`The link's data is not valid JSON (${(error as Error).message}). Copy the whole link again.`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return failure(`The link's data must be a JSON object, but it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value} (${showValue(value)})`}.`);
+  }
+  const problems = validateComparison(value);
+  if (problems.length) {
+    return failure(`The link's comparison is invalid:\n- ${problems.join('\n- ')}`, problems);
+  }
+  return { ok: true, comparison: interruptRunning(value as Comparison) };
+}
+
+function round(value: number): number {
+  return Number(value.toPrecision(SHARE_DIGITS));
+}
+
+function roundSeries(series: Series): Series {
+  return { steps: series.steps, values: series.values.map(round) };
+}
+
+function roundSummary(summary: RunSummary): RunSummary {
+  const copy = { ...summary };
+  for (const field of ['elapsedMs', 'msPerStep', 'finalEvalLoss', 'bestEvalLoss', 'finalAccuracy', 'bestAccuracy'] as const) {
+    const value = copy[field];
+    if (value !== undefined) copy[field] = round(value);
+  }
+  return copy;
+}
+
+function shareableResults(results: RunResults, maxPoints: number): RunResults {
+  const { series, summary } = downsampleResults(results, maxPoints);
+  const rounded: RunResults['series'] = {
+    trainLoss: roundSeries(series.trainLoss),
+    evalLoss: roundSeries(series.evalLoss),
+    elapsedMs: roundSeries(series.elapsedMs),
+  };
+  if (series.accuracy) rounded.accuracy = roundSeries(series.accuracy);
+  return { series: rounded, summary: roundSummary(summary) };
+}
+
+/**
+ * Returns the comparison as a link carries it: every series downsampled to `maxPoints` (see
+ * downsampleSeries), values rounded to 6 significant digits, and running runs marked interrupted.
+ */
+export function prepareForShare(comparison: Comparison, maxPoints = SHARE_MAX_POINTS): Comparison {
+  const settled = interruptRunning(comparison);
+  return {
+    ...settled,
+    runs: settled.runs.map((run) => (run.results ? { ...run, results: shareableResults(run.results, maxPoints) } : run)),
+  };
+}
+
+/**
+ * Builds the share URL of `comparison`: `baseUrl` without its hash, then `#v1.<payload>`. The results
+ * go through prepareForShare with SHARE_MAX_POINTS points per series, halved until the link fits
+ * MAX_LINK_PAYLOAD_LENGTH. Throws when the base URL or the comparison is invalid, or when the link
+ * does not fit even at 8 points per series.
+ */
+export function shareUrl(baseUrl: string, comparison: Comparison): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new Error(`The base URL ${JSON.stringify(baseUrl)} is not a valid absolute URL, such as http://127.0.0.1:5173/.`);
+  }
+  url.hash = '';
+  const base = url.href.replace(/#$/, '');
+  for (let points = SHARE_MAX_POINTS; ; points = Math.max(SHARE_MIN_POINTS, points >> 1)) {
+    try {
+      return `${base}#${encodeComparison(prepareForShare(comparison, points))}`;
+    } catch (error) {
+      if (points === SHARE_MIN_POINTS || (error as Error).name === 'InvalidComparisonError') throw error;
+    }
+  }
+}
+
+/**
+ * Reads `location.hash`: null when it is empty, otherwise the decoded comparison or the reason it
+ * cannot be read. The page uses no other hash, so any non-empty hash is treated as a link. Hashes
+ * that went through percent-encoding (some chat clients write "$" as "%24") are decoded first.
+ */
+export function readShareHash(hash: string): DecodeResult | null {
+  let payload = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (payload === '') return null;
+  if (payload.length > MAX_LINK_PAYLOAD_LENGTH) return decodeComparison(payload);
+  if (payload.includes('%')) {
+    try {
+      payload = decodeURIComponent(payload);
+    } catch {
+      return failure('The link is corrupt: its data contains an invalid percent-encoded sequence. Copy the whole link again.');
+    }
+  }
+  return decodeComparison(payload);
+}
