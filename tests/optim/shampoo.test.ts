@@ -13,7 +13,7 @@ import { qrLargeRef } from '../../kernels/qr-large/qr-large.ref';
 import type { VisionParameter } from '../../app/model/vision-types';
 import { createVisionOptimizer } from '../../app/optim/vision';
 import { ShampooOptimizer } from '../../app/optim/vision/shampoo';
-import { planShampoo, preconditionerStateBytes } from '../../app/optim/vision/shampoo-blocks';
+import { isFactorStep, isRootStep, planMatrixBlocks, planShampoo, preconditionerStateBytes } from '../../app/optim/vision/shampoo-blocks';
 import { VisionOptimizerRef } from '../../app/optim/vision/shampoo.ref';
 import type { ShampooConfig } from '../../app/run/types';
 import { compare, gpu, randomArray } from '../helpers/gpu';
@@ -83,6 +83,32 @@ function updateError(gpuWeights: Float32Array, cpuWeights: Float64Array, before:
   for (let i = 0; i < before.length; i++) worst = Math.max(worst, Math.abs(gpuWeights[i] - cpuWeights[i]) / maxDelta);
   return worst;
 }
+
+describe('shampoo plan', () => {
+  it('schedule counts step 0 as a factor step', () => {
+    const config = { factorPeriod: 10, rootPeriod: 50 };
+    const steps = Array.from({ length: 121 }, (_, step) => step);
+    expect(steps.filter((step) => isFactorStep(config, step))).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]);
+    expect(steps.filter((step) => isRootStep(config, step))).toEqual([50, 100]);
+    expect(steps.filter((step) => isRootStep({ rootPeriod: 1 }, step)).slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('blocks split rows and columns with the remainder last', () => {
+    const blocks = planMatrixBlocks('fc.weight', 6, 10, SHAMPOO32);
+    expect(blocks.map((block) => [block.r0, block.c0, block.rows, block.cols])).toEqual([
+      [0, 0, 4, 4],
+      [0, 4, 4, 4],
+      [0, 8, 4, 2],
+      [4, 0, 2, 4],
+      [4, 4, 2, 4],
+      [4, 8, 2, 2],
+    ]);
+    expect(blocks[5].left.label).toBe('fc.weight block rows 4–5, cols 8–9, left factor');
+    expect(blocks[5].right.order).toBe(2);
+    expect(planMatrixBlocks('fc.weight', 6, 10, { ...SHAMPOO32, maxOrder: 1200 })[0].left.label).toBe('fc.weight, left factor');
+    expect(planShampoo([{ name: 'bias', matrix: null }], SHAMPOO32)).toEqual([]);
+  });
+});
 
 describe('shampoo32 against the CPU reference', () => {
   for (const base of [SGD, ADAMW]) {
