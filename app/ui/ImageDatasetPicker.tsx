@@ -2,7 +2,7 @@ import { DEFAULT_ZIP_SHAPE, FASHION_MNIST_COUNTS } from '../data/images';
 import { IMAGE_UPLOAD_EVAL_FRACTION } from '../run/vision-resources';
 import { setImageFiles, setVisionDatasetChoice, useVisionConfigStore } from '../store/vision-config';
 import { FieldProblems } from './fields';
-import { formatMiB } from './format';
+import { formatBytes } from './format';
 
 interface PickerProps {
   problems: Record<string, string[]>;
@@ -47,7 +47,7 @@ export function ImageDatasetPicker({ problems, disabled }: PickerProps) {
             <ul className="file-list" data-testid="vision-dataset-files">
               {files.map((file) => (
                 <li key={`${file.name}-${file.size}-${file.lastModified}`}>
-                  {file.name} ({formatMiB(file.size)})
+                  {file.name} ({formatBytes(file.size)})
                 </li>
               ))}
             </ul>
