@@ -12,6 +12,7 @@ import { createOptimizer, type ZerothOrderOptimizer } from '../optim';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
 import { assertRunConfig, validateRunConfig } from './config';
 import { loadModel, type LoadedModel } from './load-model';
+import { exportGpt2Safetensors } from '../model/export';
 import { SeededRng } from '../data/rng';
 import { evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
 import type { RunResources } from './resources';
@@ -21,6 +22,8 @@ import type { LanguageModelRunConfig, RunConfig, RunEvent } from './types';
 
 export interface RunControl {
   stopRequested: boolean;
+  /** Read the weights back at the end of a completed or stopped run and emit a 'weights' event. */
+  exportWeights?: boolean;
 }
 
 /** Losses read back per step: slot 0 is L+, slot 1 is L−, then one slot per eval batch. */
@@ -101,6 +104,9 @@ async function runLanguageModelTraining(
       }
     }
 
+    if (control.exportWeights) {
+      emit({ type: 'weights', step, fileName: `${safeFileStem(resources.model.name)}-${config.optimizer.name}-step${step}.safetensors`, safetensors: await exportGpt2Safetensors(ctx, session.model) });
+    }
     if (config.sampleTokens > 0) {
       emit({ type: 'sample', step, when: 'after', prompt: config.samplePrompt, text: await session.generate(config.samplePrompt, config.sampleTokens) });
     }
@@ -283,4 +289,10 @@ export function sampleToken(logits: Float32Array, temperature: number, u: number
     if (target <= 0) return i;
   }
   return logits.length - 1;
+}
+
+/** Turns a model name or path into a file-name stem: its last path segment, with unusual characters replaced. */
+function safeFileStem(name: string): string {
+  const last = name.split(/[\\/]/).filter(Boolean).pop() ?? 'model';
+  return last.replace(/[^A-Za-z0-9._-]+/g, '-') || 'model';
 }

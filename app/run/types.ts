@@ -167,6 +167,11 @@ export type RunEvent =
     }
   | { type: 'sample'; step: number; when: 'before' | 'after'; prompt: string; text: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
+  /**
+   * The trained weights as a safetensors file in the model's own layout, emitted once at the end of
+   * a completed or stopped run when RunControl.exportWeights is set.
+   */
+  | { type: 'weights'; step: number; fileName: string; safetensors: Uint8Array }
   | { type: 'error'; message: string }
   | { type: 'finished'; reason: 'completed' | 'stopped' | 'error'; step: number; elapsedMs: number };
 

@@ -11,6 +11,7 @@ import { encodeDispatches, type Dispatch } from '../../kernels/gpu/dispatch';
 import { SeededRng } from '../data/rng';
 import type { ImageDataset } from '../data/images';
 import { VisionNet, type VisionBatch } from '../model/vision';
+import { exportVisionSafetensors } from '../model/export';
 import type { VisionOptimizer } from '../model/vision-types';
 import { createVisionOptimizer } from '../optim/vision';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
@@ -73,6 +74,9 @@ export async function runVisionTraining(
       }
       emit({ type: 'step', step: step + 1, loss, elapsedMs: trainMs, memoryBytes: ctx.pool.bytes() });
       if (config.evalEvery > 0 && ((step + 1) % config.evalEvery === 0 || step + 1 === config.steps)) await evaluate(step + 1);
+    }
+    if (control.exportWeights) {
+      emit({ type: 'weights', step, fileName: `${config.model.architecture}-${config.optimizer.name}-step${step}.safetensors`, safetensors: await exportVisionSafetensors(session.net) });
     }
     const reason = control.stopRequested && step < config.steps ? 'stopped' : 'completed';
     emit({ type: 'log', level: 'info', message: `Run ${reason} after ${step} steps.` });

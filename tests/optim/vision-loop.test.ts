@@ -41,7 +41,7 @@ const CONFIG: VisionRunConfig = {
   evalExamples: 20,
 };
 
-async function run(config: VisionRunConfig, data = resources(), onEvent: (event: RunEvent) => void = () => {}, control = { stopRequested: false }) {
+async function run(config: VisionRunConfig, data = resources(), onEvent: (event: RunEvent) => void = () => {}, control: { stopRequested: boolean; exportWeights?: boolean } = { stopRequested: false }) {
   const ctx = await gpu();
   const events: RunEvent[] = [];
   await runTraining(ctx, config, data, (event) => {
@@ -94,6 +94,16 @@ describe('vision run loop', () => {
     expect(steps).toHaveLength(4);
     for (const step of steps) expect(Number.isFinite(step.loss)).toBe(true);
     expect(steps[3].memoryBytes.preconditioner).toBeGreaterThan(0);
+  });
+
+  it('emits the trained weights when asked, after the last step', async () => {
+    const events = await run({ ...CONFIG, steps: 2, evalEvery: 0 }, resources(), () => {}, { stopRequested: false, exportWeights: true });
+    const weights = ofType(events, 'weights');
+    expect(weights).toHaveLength(1);
+    expect(weights[0]).toMatchObject({ step: 2, fileName: 'mlp-sgd-step2.safetensors' });
+    expect(weights[0].safetensors.byteLength).toBeGreaterThan(4 * (8 * 8 * 128 + 128 + 128 * 3 + 3));
+    const lastStep = events.map((event) => event.type).lastIndexOf('step');
+    expect(events.findIndex((event) => event.type === 'weights')).toBeGreaterThan(lastStep);
   });
 
   it('stops between steps', async () => {
