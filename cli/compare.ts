@@ -179,7 +179,7 @@ function formatSummary(label: string, results: RunResults): string {
   if (summary.finalEvalLoss !== undefined) parts.push(`eval loss ${summary.finalEvalLoss.toFixed(4)} (best ${summary.bestEvalLoss!.toFixed(4)})`);
   if (summary.finalAccuracy !== undefined) parts.push(`accuracy ${(summary.finalAccuracy * 100).toFixed(2)}% (best ${(summary.bestAccuracy! * 100).toFixed(2)}%)`);
   const peak = Object.values(summary.peakMemoryBytes).reduce((sum, bytes) => sum + (bytes ?? 0), 0);
-  parts.push(`peak ${(peak / 2 ** 20).toFixed(2)} MiB`);
+  parts.push(`category peaks summed ${(peak / 2 ** 20).toFixed(2)} MiB`);
   return `${label}: ${parts.join(', ')}`;
 }
 

@@ -2,8 +2,8 @@
  * A bounded decoder for lz-string's `compressToEncodedURIComponent` format (lz-string 1.5.0).
  *
  * lz-string's own decompressor has no output limit, and the format expands quadratically: each code
- * can repeat a dictionary entry one character longer than the last, so 200 kB of link decodes to
- * gigabytes. This decoder stops as soon as the output would pass `maxLength` characters, before it
+ * can repeat a dictionary entry one character longer than the last, so a 200 kB link (about 70,000
+ * codes) can decode to billions of characters. This decoder stops as soon as the output would pass `maxLength` characters, before it
  * allocates more. It needs no more memory than the output itself, because every dictionary entry is
  * a substring of the output decoded so far and is stored as an (offset, length) pair.
  *
@@ -11,8 +11,9 @@
  * character carrying 6 bits, most significant first. Codes are read as `width`-bit little-endian
  * integers. Code 0 is followed by an 8-bit character, code 1 by a 16-bit one (each becomes a new
  * dictionary entry), code 2 ends the stream, and a code ≥ 3 is a dictionary entry. After each
- * entry is output, the previous entry plus the first character of this one joins the dictionary;
- * a code equal to the next free index is that very entry (previous + its own first character).
+ * entry is output, the previous entry plus the first character of this one joins the dictionary.
+ * A code equal to the next free index names that new entry before it exists, so it decodes to the
+ * previous entry plus the previous entry's first character.
  * The width starts at 2 bits for the first code and 3 after it, and grows by one bit each time the
  * dictionary reaches a power of two.
  */
