@@ -25,7 +25,7 @@ Union addresses) with a zeroth-order optimizer on the GPU, and writes one JSON o
   --lr X                learning rate η (default ${DEFAULT_SUBZERO.learningRate})
   --eps X               perturbation scale ε (default ${DEFAULT_SUBZERO.perturbationScale})
   --weight-decay X      weight decay λ for 2-D weights (default 0)
-  --freeze-embeddings   keep wte and wpe fixed (neither perturbed nor updated)
+  --train-embeddings    also perturb and update wte and wpe (by default they are frozen)
   --rank R              SubZero subspace rank (default ${(DEFAULT_SUBZERO as { rank: number }).rank})
   --period T            SubZero steps between subspace refreshes (default ${(DEFAULT_SUBZERO as { subspacePeriod: number }).subspacePeriod})
   --batch B             sequences per step (default ${DEFAULT_CONFIG.batchSize})
@@ -138,7 +138,7 @@ function joinNegativeValues(argv: string[]): string[] {
 }
 
 /** Flags that only one task reads; passing them with the other task is an error, not silently ignored. */
-const LANGUAGE_MODEL_ONLY = ['eps', 'freeze-embeddings', 'rank', 'period', 'seq', 'eval-batches', 'sample-tokens', 'prompt'];
+const LANGUAGE_MODEL_ONLY = ['eps', 'freeze-embeddings', 'train-embeddings', 'rank', 'period', 'seq', 'eval-batches', 'sample-tokens', 'prompt'];
 const VISION_ONLY = ['momentum', 'beta1', 'beta2', 'adam-eps', 'base', 't1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize', 'eval-examples'];
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
@@ -169,6 +169,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       eps: { type: 'string' },
       'weight-decay': { type: 'string' },
       'freeze-embeddings': { type: 'boolean' },
+      'train-embeddings': { type: 'boolean' },
       rank: { type: 'string' },
       period: { type: 'string' },
       batch: { type: 'string' },
@@ -201,7 +202,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     learningRate: number('lr', values.lr, base.learningRate),
     perturbationScale: number('eps', values.eps, base.perturbationScale),
     weightDecay: number('weight-decay', values['weight-decay'], base.weightDecay),
-    ...(values['freeze-embeddings'] ? { freezeEmbeddings: true } : {}),
+    freezeEmbeddings: values['train-embeddings'] ? false : (values['freeze-embeddings'] ?? base.freezeEmbeddings ?? false),
   };
   const optimizer: OptimizerConfig =
     name === 'mezo'

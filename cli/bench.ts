@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   let inference: MemoryBytes | null = null;
   let parameterCount = 0;
   let uvBytes = 0;
-  for (const optimizer of [DEFAULT_MEZO, DEFAULT_SUBZERO]) {
+  // Full fine-tuning, so the memory goal covers U and V of every 2-D weight, embeddings included.
+  for (const optimizer of [DEFAULT_MEZO, DEFAULT_SUBZERO].map((config) => ({ ...config, freezeEmbeddings: false }))) {
     ctx.pool.resetPeak();
     const session = new TrainingSession(ctx, { ...base, optimizer }, loaded, resources);
     parameterCount = session.model.parameterCount;

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 steps=${STEPS:-100}
 mkdir -p docs/runs
 for optimizer in subzero mezo; do
-  npm run --silent train -- --optimizer "$optimizer" --steps "$steps" --seed 1 --eval-every 10 \
+  nice -n 10 npm run --silent train -- --optimizer "$optimizer" --steps "$steps" --seed 1 --eval-every 10 \
     --out "docs/runs/$optimizer-seed1.jsonl" 2> "docs/runs/$optimizer-seed1.log" &
 done
 wait

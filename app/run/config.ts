@@ -19,19 +19,21 @@ import type {
 export { EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID };
 
 /**
- * Defaults per optimizer. On the embedded model the trace of the loss Hessian is about 4.4e3 (three
- * quarters of it in wte and wpe), so the zeroth-order noise term η²·g²·tr(H)/2 outgrows the gain
- * η·g² above η ≈ 2e-4: η = 1e-4 is the largest rate that kept held-out loss from rising in tests of
- * 1e-4, 2e-4 and 3e-4 (docs/RESULTS.md).
+ * Defaults per optimizer. On the embedded model the token and position embeddings hold about 80% of
+ * the loss Hessian's trace (3.3e3 of 4.2e3) but under half of the gradient that carries over to
+ * held-out text, so a zeroth-order step gains more per unit of noise without them: frozen
+ * embeddings allow η = 3e-4, where full fine-tuning is best near 6e-5 and gains less than half as
+ * much (docs/RESULTS.md, "How far a zeroth-order step can go").
  */
-export const DEFAULT_MEZO: OptimizerConfig = { name: 'mezo', learningRate: 1e-4, perturbationScale: 1e-3, weightDecay: 0 };
+export const DEFAULT_MEZO: OptimizerConfig = { name: 'mezo', learningRate: 3e-4, perturbationScale: 1e-3, weightDecay: 0, freezeEmbeddings: true };
 export const DEFAULT_SUBZERO: OptimizerConfig = {
   name: 'subzero',
-  learningRate: 1e-4,
+  learningRate: 3e-4,
   perturbationScale: 1e-3,
   weightDecay: 0,
   rank: 8,
   subspacePeriod: 1000,
+  freezeEmbeddings: true,
 };
 
 export const DEFAULT_CONFIG: LanguageModelRunConfig = {
