@@ -22,6 +22,7 @@ Union addresses) with a zeroth-order optimizer on the GPU, and writes one JSON o
   --steps N             optimizer steps (default ${DEFAULT_CONFIG.steps})
   --seed S              run seed, an integer (default ${DEFAULT_CONFIG.seed})
   --out FILE            JSON-lines output (default: stdout)
+  --save-weights FILE   write the fine-tuned weights as safetensors (Hugging Face GPT-2 layout)
   --lr X                learning rate η (default ${DEFAULT_SUBZERO.learningRate})
   --eps X               perturbation scale ε (default ${DEFAULT_SUBZERO.perturbationScale})
   --weight-decay X      weight decay λ for 2-D weights (default 0)
@@ -46,6 +47,7 @@ with accuracy and optimizerStateBytes when evaluated.
   --steps N             optimizer steps (default ${DEFAULT_VISION_CONFIG.steps})
   --seed S              run seed: weight init, batches (default ${DEFAULT_VISION_CONFIG.seed})
   --out FILE            JSON-lines output (default: stdout)
+  --save-weights FILE   write the trained weights as safetensors (PyTorch names and shapes)
   --batch B             images per step (default ${DEFAULT_VISION_CONFIG.batchSize})
   --eval-every N        steps between held-out evaluations, 0 to disable (default ${DEFAULT_VISION_CONFIG.evalEvery})
   --eval-examples N     held-out images per evaluation (default ${DEFAULT_VISION_CONFIG.evalExamples})
@@ -76,6 +78,8 @@ export interface TrainArgs {
   datasetFile: string | null;
   /** Vision task: the uploaded image dataset files. */
   imageFiles: string[];
+  /** Where to write the trained weights (safetensors) at the end of the run. */
+  saveWeights: string | null;
   help: boolean;
 }
 
@@ -147,6 +151,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     strict: true,
     options: {
       task: { type: 'string' },
+      'save-weights': { type: 'string' },
       momentum: { type: 'string' },
       beta1: { type: 'string' },
       beta2: { type: 'string' },
@@ -242,6 +247,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     modelDir: values.model ?? null,
     datasetFile: datasetFile ?? null,
     imageFiles: [],
+    saveWeights: values['save-weights'] ?? null,
     help: values.help ?? false,
   };
 }
@@ -328,5 +334,13 @@ function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
       throw new Error(withFlagNames((error as Error).message, optimizer.name));
     }
   }
-  return { config: validated, out: text('out') ?? null, modelDir: null, datasetFile: null, imageFiles: datasets, help: Boolean(values.help) };
+  return {
+    config: validated,
+    out: text('out') ?? null,
+    modelDir: null,
+    datasetFile: null,
+    imageFiles: datasets,
+    saveWeights: text('save-weights') ?? null,
+    help: Boolean(values.help),
+  };
 }

@@ -4,7 +4,7 @@
  * evaluated) and optimizerStateBytes for a vision net. Progress goes to stderr. With --comparison
  * FILE it runs each run of a comparison instead (cli/compare.ts).
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { acquireNodeContext } from '../kernels/gpu/device-node';
 import { runTraining } from '../app/run/loop';
@@ -12,6 +12,7 @@ import { parseTrainArgs, TRAIN_USAGE } from './args';
 import { COMPARISON_USAGE, isComparisonCommand, runComparisonCommand } from './compare';
 import { readNodeResources, readNodeVisionResources } from './resources';
 import { createRunLineWriter } from './run-lines';
+import type { RunEvent } from '../app/run/types';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -61,21 +62,39 @@ async function main(): Promise<number> {
     }
     out?.write(text);
   };
-  const control = { stopRequested: false };
+  const control = { stopRequested: false, exportWeights: args.saveWeights !== null };
   const progress = (text: string) => process.stderr.write(text + '\n');
   const lines = createRunLineWriter(config, write, progress);
+  let weightsError: Error | null = null;
+  const emit = (event: RunEvent) => {
+    if (event.type === 'weights' && args.saveWeights) {
+      try {
+        mkdirSync(dirname(args.saveWeights), { recursive: true });
+        writeFileSync(args.saveWeights, event.safetensors);
+        progress(`weights after step ${event.step} written to ${args.saveWeights} (${event.safetensors.byteLength.toLocaleString('en-US')} bytes)`);
+      } catch (error) {
+        weightsError = error as Error;
+      }
+      return;
+    }
+    lines.emit(event);
+  };
 
   process.once('SIGINT', () => {
     progress('stopping after this step (Ctrl-C again to abort)');
     control.stopRequested = true;
   });
-  await runTraining(ctx, config, resources, lines.emit, control);
+  await runTraining(ctx, config, resources, emit, control);
   lines.flush();
   const file = out;
   if (file && file !== process.stdout) await new Promise<void>((resolve) => (file as unknown as WriteStream).end(() => resolve()));
   ctx.device.destroy();
   if (outError) {
     progress(`error: cannot write ${args.out}: ${(outError as Error).message}. Pick a writable --out path.`);
+    return 1;
+  }
+  if (weightsError) {
+    progress(`error: cannot write ${args.saveWeights}: ${(weightsError as Error).message}. Pick a writable --save-weights path.`);
     return 1;
   }
   return lines.failed ? 1 : 0;

@@ -43,6 +43,22 @@ describe('train CLI', () => {
     }
   });
 
+  it('saves the fine-tuned weights in a layout that --model loads back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-save-'));
+    const saved = join(dir, 'tuned', 'model.safetensors');
+    const first = train(['--save-weights', saved, '--out', join(dir, 'first.jsonl'), ...SMALL]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`weights after step 3 written to ${saved}`);
+    copyFileSync(join(MODEL_DIR, 'config.json'), join(dir, 'tuned', 'config.json'));
+    copyFileSync(join(MODEL_DIR, 'tokenizer.json'), join(dir, 'tuned', 'tokenizer.json'));
+    const second = train(['--model', join(dir, 'tuned'), '--out', join(dir, 'second.jsonl'), ...SMALL]);
+    expect(second.code).toBe(0);
+    const firstLines = readFileSync(join(dir, 'first.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const secondLines = readFileSync(join(dir, 'second.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    // The second run starts from the first run's final weights, so its step-0 eval loss is the first run's last one.
+    expect(secondLines[0].evalLoss).toBeCloseTo(firstLines.at(-1).evalLoss, 6);
+  });
+
   it('rejects a corrupt safetensors file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-cli-model-'));
     mkdirSync(dir, { recursive: true });
