@@ -1,7 +1,8 @@
-/** Page entry: checks WebGPU, exposes the read-only run summary and mounts the app. */
+/** Page entry: checks WebGPU, restores the saved comparisons, exposes the read-only page summary and mounts the app. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
+import { startStores } from './store/startup';
 import { checkWebGpu } from './store/webgpu';
 import { exposePlaygroundSummary } from './store/summary';
 import './ui/styles.css';
@@ -11,6 +12,7 @@ if (!root) throw new Error('index.html has no #root element to mount the app int
 
 exposePlaygroundSummary(window);
 void checkWebGpu();
+void startStores(window);
 
 createRoot(root).render(
   <StrictMode>

@@ -18,6 +18,13 @@ import { resolveVisionResources, type VisionResources } from './vision-resources
 
 type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
+/**
+ * Messages from the worker to the page: the run's RunEvents, and a notice that the GPU device was
+ * lost during the run (sent before the run's error and finished events), so the page records the
+ * run as interrupted rather than failed.
+ */
+export type WorkerMessage = RunEvent | { type: 'device-lost'; message: string };
+
 interface ActiveRun {
   control: RunControl;
   /** Set once a `finished` event has been posted for this run. */
@@ -38,8 +45,8 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 let context: GpuContext | null = null;
 let activeRun: ActiveRun | null = null;
 
-function post(event: RunEvent): void {
-  scope.postMessage(event);
+function post(message: WorkerMessage): void {
+  scope.postMessage(message);
 }
 
 function errorMessage(error: unknown): string {
@@ -64,6 +71,7 @@ function handleGpuError(error: GpuError): void {
     return;
   }
 
+  if (error.kind === 'device-lost' && !run.gpuFailure) post({ type: 'device-lost', message: error.message });
   run.gpuFailure ??= error;
   run.control.stopRequested = true;
   run.gpuErrorCount += 1;

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID, validateRunConfig } from '../run/config';
-import type { DatasetSource, ModelSource, OptimizerConfig, RunConfig, Task } from '../run/types';
+import type { DatasetSource, LanguageModelRunConfig, ModelSource, OptimizerConfig, RunConfig, Task } from '../run/types';
 import { checkDatasetFile, checkModelConfigFile, fetchEmbeddedModelContext, type DatasetSummary, type FileCheck, type ModelContext } from './file-checks';
 
 /** Hyperparameters that every optimizer has. */
@@ -70,21 +70,30 @@ function initialDrafts(): Record<NumericField, string> {
   };
 }
 
-export const useConfigStore = create<ConfigFormState>()(() => ({
-  task: 'language-model',
-  optimizerName: DEFAULT_CONFIG.optimizer.name,
-  drafts: initialDrafts(),
-  samplePrompt: DEFAULT_CONFIG.samplePrompt,
-  freezeEmbeddings: DEFAULT_CONFIG.optimizer.freezeEmbeddings ?? false,
-  modelChoice: 'embedded',
-  modelFiles: { config: null, safetensors: null, tokenizer: null },
-  unmatchedModelFiles: [],
-  datasetChoice: 'embedded',
-  datasetFile: null,
-  datasetCheck: null,
-  modelConfigCheck: null,
-  embeddedModelContext: { status: 'reading' },
-}));
+function initialForm(): ConfigFormState {
+  return {
+    task: 'language-model',
+    optimizerName: DEFAULT_CONFIG.optimizer.name,
+    drafts: initialDrafts(),
+    samplePrompt: DEFAULT_CONFIG.samplePrompt,
+    freezeEmbeddings: DEFAULT_CONFIG.optimizer.freezeEmbeddings ?? false,
+    modelChoice: 'embedded',
+    modelFiles: { config: null, safetensors: null, tokenizer: null },
+    unmatchedModelFiles: [],
+    datasetChoice: 'embedded',
+    datasetFile: null,
+    datasetCheck: null,
+    modelConfigCheck: null,
+    embeddedModelContext: { status: 'reading' },
+  };
+}
+
+export const useConfigStore = create<ConfigFormState>()(initialForm);
+
+/** Restores the defaults, keeping the embedded model's context once read; for tests. */
+export function resetLanguageModelForm(): void {
+  useConfigStore.setState((state) => ({ ...initialForm(), embeddedModelContext: state.embeddedModelContext }));
+}
 
 export function setTask(task: Task): void {
   useConfigStore.setState({ task });
@@ -106,6 +115,37 @@ export function setOptimizer(name: OptimizerConfig['name']): void {
       weightDecay: String(defaults.weightDecay),
     },
     freezeEmbeddings: defaults.freezeEmbeddings ?? false,
+  }));
+}
+
+/**
+ * Loads `config` into the form: optimizer and hyperparameters, run settings, sample prompt, and the
+ * model and dataset choices. Picked files stay as they are. deriveRunForm then returns `config` in
+ * the form's canonical shape (see canonicalConfig in comparison-edit.ts).
+ */
+export function loadLanguageModelForm(config: LanguageModelRunConfig): void {
+  const optimizer = config.optimizer;
+  useConfigStore.setState((state) => ({
+    optimizerName: optimizer.name,
+    drafts: {
+      ...state.drafts,
+      learningRate: String(optimizer.learningRate),
+      perturbationScale: String(optimizer.perturbationScale),
+      weightDecay: String(optimizer.weightDecay),
+      ...(optimizer.name === 'subzero' ? { rank: String(optimizer.rank), subspacePeriod: String(optimizer.subspacePeriod) } : {}),
+      batchSize: String(config.batchSize),
+      sequenceLength: String(config.sequenceLength),
+      steps: String(config.steps),
+      seed: String(config.seed),
+      evalEvery: String(config.evalEvery),
+      evalBatches: String(config.evalBatches),
+      sampleTokens: String(config.sampleTokens),
+    },
+    samplePrompt: config.samplePrompt,
+    freezeEmbeddings: optimizer.freezeEmbeddings ?? false,
+    // NOTE: the form offers only the embedded model and files from disk; form-sync.ts keeps any other model source of a comparison unchanged.
+    modelChoice: config.model.kind === 'files' ? 'files' : 'embedded',
+    datasetChoice: config.dataset.kind,
   }));
 }
 

@@ -1,35 +1,15 @@
 /**
- * State of the current run: progress, metric series, memory, samples, logs and errors, fed by the
- * worker's RunEvents. Events arrive in batches (see app/run/client.ts), so one store update and one
- * redraw cover many steps. Every point is kept; charts downsample only what they draw.
+ * Live state of the run executing now (or the last one): phase, progress, the latest memory
+ * snapshot, samples, and the log and errors of the current batch of runs. Metric series and
+ * summaries are recorded per run in the comparison store (comparison.ts); this store holds what a
+ * comparison does not keep. Events arrive in batches (see app/run/client.ts), so one store update
+ * and one redraw cover many steps.
  */
 import { create } from 'zustand';
 import type { MemoryBytes, MemoryCategory } from '../../kernels/gpu/pool';
 import type { RunEvent, Task } from '../run/types';
 
 export type RunPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'finished';
-
-export interface LossPoint {
-  step: number;
-  /** Training loss: L+ at the positive perturbation for zeroth-order runs, the batch loss for vision runs. */
-  loss: number;
-  /** Zeroth-order runs only; 0 for vision runs. */
-  projectedGrad: number;
-  elapsedMs: number;
-}
-
-export interface EvalPoint {
-  step: number;
-  evalLoss: number;
-  /** Vision runs only: held-out accuracy in [0, 1]. */
-  accuracy?: number;
-  elapsedMs: number;
-}
-
-export interface MemoryPoint {
-  step: number;
-  bytes: MemoryBytes;
-}
 
 export interface Sample {
   step: number;
@@ -41,6 +21,8 @@ export interface LogLine {
   id: number;
   level: 'info' | 'warn' | 'error';
   message: string;
+  /** Label of the run that logged the line; null for page messages outside a run. */
+  runLabel: string | null;
   /** Page clock time when the line arrived, in ms since the epoch. */
   receivedAt: number;
 }
@@ -48,12 +30,16 @@ export interface LogLine {
 export interface ErrorNotice {
   id: number;
   message: string;
+  /** Label of the run that failed; null for page messages outside a run. */
+  runLabel: string | null;
 }
 
 export interface RunState {
   phase: RunPhase;
-  /** Task of the run whose results the store holds; null before the first run. */
+  /** Task, id and label of the run this state describes; null before the first run. */
   task: Task | null;
+  runId: string | null;
+  runLabel: string | null;
   adapterName: string | null;
   parameterCount: number | null;
   /** Training and held-out set sizes, in `sizeUnit`. */
@@ -64,15 +50,14 @@ export interface RunState {
   totalSteps: number;
   /** Last step reported. */
   step: number;
-  /** Page clock time when Run was pressed, in ms since the epoch. */
+  /** Page clock time when the run was started, in ms since the epoch. */
   requestedAt: number | null;
   /** Page clock time when the run finished, in ms since the epoch. */
   finishedAt: number | null;
   /** Run time reported by the last event that carried one. */
   elapsedMs: number;
-  loss: LossPoint[];
-  evals: EvalPoint[];
-  memory: MemoryPoint[];
+  /** Bytes per memory category at the latest step (or at load), null before the run has started. */
+  latestMemory: MemoryBytes | null;
   samples: { before: Sample | null; after: Sample | null };
   logs: LogLine[];
   /** Log lines dropped from the front because the panel keeps at most MAX_LOG_LINES. */
@@ -81,8 +66,9 @@ export interface RunState {
   errors: ErrorNotice[];
   finish: Extract<RunEvent, { type: 'finished' }> | null;
   lastEvent: RunEvent | null;
-  /** Step events received in this run. */
+  /** Step and eval events received in this run. */
   stepEvents: number;
+  evalEvents: number;
 }
 
 export const MAX_LOG_LINES = 2000;
@@ -91,13 +77,13 @@ export const MAX_LOG_LINES = 2000;
 export const OPTIMIZER_STATE_CATEGORIES = ['optimizer-state', 'preconditioner', 'quantization-scales'] as const satisfies readonly MemoryCategory[];
 
 /** Returns the optimizer-state bytes of a memory snapshot (the same sum the CLI writes as optimizerStateBytes). */
-export function optimizerStateBytes(bytes: MemoryBytes): number {
-  return OPTIMIZER_STATE_CATEGORIES.reduce((sum, category) => sum + bytes[category], 0);
+export function optimizerStateBytes(bytes: Partial<MemoryBytes>): number {
+  return OPTIMIZER_STATE_CATEGORIES.reduce((sum, category) => sum + (bytes[category] ?? 0), 0);
 }
 
 let nextId = 1;
 
-function emptyRun(): Omit<RunState, 'phase' | 'errors' | 'task'> {
+function emptyRun(): Omit<RunState, 'phase' | 'errors' | 'logs' | 'droppedLogLines' | 'task' | 'runId' | 'runLabel'> {
   return {
     adapterName: null,
     parameterCount: null,
@@ -109,23 +95,25 @@ function emptyRun(): Omit<RunState, 'phase' | 'errors' | 'task'> {
     requestedAt: null,
     finishedAt: null,
     elapsedMs: 0,
-    loss: [],
-    evals: [],
-    memory: [],
+    latestMemory: null,
     samples: { before: null, after: null },
-    logs: [],
-    droppedLogLines: 0,
     finish: null,
     lastEvent: null,
     stepEvents: 0,
+    evalEvents: 0,
   };
 }
 
-export const useRunStore = create<RunState>()(() => ({ phase: 'idle', task: null, errors: [], ...emptyRun() }));
+export const useRunStore = create<RunState>()(() => ({ phase: 'idle', task: null, runId: null, runLabel: null, errors: [], logs: [], droppedLogLines: 0, ...emptyRun() }));
 
-/** Clears the previous run's results and marks a new run of `task` as starting. */
-export function beginRun(totalSteps: number, task: Task): void {
-  useRunStore.setState({ ...emptyRun(), phase: 'starting', task, errors: [], totalSteps, requestedAt: Date.now() });
+/** Clears the log and errors of the previous batch of runs; called when Run starts a new batch. */
+export function beginBatch(): void {
+  useRunStore.setState({ logs: [], droppedLogLines: 0, errors: [] });
+}
+
+/** Clears the previous run's live state and marks `runId` as starting; the batch's log stays. */
+export function beginRun(run: { task: Task; runId: string; label: string; totalSteps: number }): void {
+  useRunStore.setState({ ...emptyRun(), phase: 'starting', task: run.task, runId: run.runId, runLabel: run.label, totalSteps: run.totalSteps, requestedAt: Date.now() });
 }
 
 export function markStopping(): void {
@@ -143,11 +131,12 @@ export function dismissError(id: number): void {
 export function reportPageError(message: string, endsRun: boolean): void {
   const receivedAt = Date.now();
   useRunStore.setState((state) => {
-    const logs = appendLogs(state, [{ id: nextId++, level: 'error', message, receivedAt }]);
     const ended = endsRun && state.phase !== 'idle' && state.phase !== 'finished';
+    const runLabel = ended ? state.runLabel : null;
+    const logs = appendLogs(state, [{ id: nextId++, level: 'error', message, runLabel, receivedAt }]);
     return {
       ...logs,
-      errors: [...state.errors, { id: nextId++, message }],
+      errors: [...state.errors, { id: nextId++, message, runLabel }],
       ...(ended ? { phase: 'finished' as const, finishedAt: receivedAt, finish: { type: 'finished' as const, reason: 'error' as const, step: state.step, elapsedMs: state.elapsedMs } } : {}),
     };
   });
@@ -160,16 +149,14 @@ function appendLogs(state: Pick<RunState, 'logs' | 'droppedLogLines'>, lines: Lo
   return { logs: excess ? logs.slice(excess) : logs, droppedLogLines: state.droppedLogLines + excess };
 }
 
-/** Applies a batch of RunEvents in arrival order with one store update. */
+/** Applies a batch of RunEvents of the current run in arrival order with one store update. */
 export function applyRunEvents(events: readonly RunEvent[]): void {
   if (events.length === 0) return;
   const state = useRunStore.getState();
   const receivedAt = Date.now();
+  const runLabel = state.runLabel;
 
   const next: Partial<RunState> = {};
-  const lossAdded: LossPoint[] = [];
-  const evalsAdded: EvalPoint[] = [];
-  const memoryAdded: MemoryPoint[] = [];
   const logsAdded: LogLine[] = [];
   const errorsAdded: ErrorNotice[] = [];
   let samples = state.samples;
@@ -177,6 +164,8 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
   let step = state.step;
   let elapsedMs = state.elapsedMs;
   let stepEvents = state.stepEvents;
+  let evalEvents = state.evalEvents;
+  let latestMemory = state.latestMemory;
 
   for (const event of events) {
     switch (event.type) {
@@ -187,34 +176,28 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
         next.trainSize = event.trainSize;
         next.evalSize = event.evalSize;
         next.sizeUnit = event.sizeUnit;
-        memoryAdded.push({ step: 0, bytes: event.memoryBytes });
+        latestMemory = event.memoryBytes;
         break;
       case 'step':
         if (phase === 'starting') phase = 'running';
         step = event.step;
         elapsedMs = event.elapsedMs;
         stepEvents += 1;
-        lossAdded.push({ step: event.step, loss: event.loss, projectedGrad: event.projectedGrad ?? 0, elapsedMs: event.elapsedMs });
-        memoryAdded.push({ step: event.step, bytes: event.memoryBytes });
+        latestMemory = event.memoryBytes;
         break;
       case 'eval':
         elapsedMs = Math.max(elapsedMs, event.elapsedMs);
-        evalsAdded.push({
-          step: event.step,
-          evalLoss: event.evalLoss,
-          ...(event.accuracy === undefined ? {} : { accuracy: event.accuracy }),
-          elapsedMs: event.elapsedMs,
-        });
+        evalEvents += 1;
         break;
       case 'sample':
         samples = { ...samples, [event.when]: { step: event.step, prompt: event.prompt, text: event.text } };
         break;
       case 'log':
-        logsAdded.push({ id: nextId++, level: event.level, message: event.message, receivedAt });
+        logsAdded.push({ id: nextId++, level: event.level, message: event.message, runLabel, receivedAt });
         break;
       case 'error':
-        logsAdded.push({ id: nextId++, level: 'error', message: event.message, receivedAt });
-        errorsAdded.push({ id: nextId++, message: event.message });
+        logsAdded.push({ id: nextId++, level: 'error', message: event.message, runLabel, receivedAt });
+        errorsAdded.push({ id: nextId++, message: event.message, runLabel });
         break;
       case 'finished':
         phase = 'finished';
@@ -233,10 +216,9 @@ export function applyRunEvents(events: readonly RunEvent[]): void {
     step,
     elapsedMs,
     stepEvents,
+    evalEvents,
     samples,
-    loss: lossAdded.length ? state.loss.concat(lossAdded) : state.loss,
-    evals: evalsAdded.length ? state.evals.concat(evalsAdded) : state.evals,
-    memory: memoryAdded.length ? state.memory.concat(memoryAdded) : state.memory,
+    latestMemory,
     errors: errorsAdded.length ? state.errors.concat(errorsAdded) : state.errors,
     lastEvent: events[events.length - 1],
   });

@@ -145,6 +145,32 @@ export function setVisionOptimizer(name: VisionOptimizerName): void {
   }));
 }
 
+/**
+ * Loads `config` into the form: network, optimizer with its hyperparameters and 4-bit settings, run
+ * settings and the dataset choice. Picked files stay as they are.
+ */
+export function loadVisionForm(config: VisionRunConfig): void {
+  const optimizer = config.optimizer;
+  useVisionConfigStore.setState((state) => ({
+    architecture: config.model.architecture,
+    optimizerName: optimizer.name,
+    drafts: {
+      ...state.drafts,
+      ...optimizerDrafts(optimizer),
+      batchSize: String(config.batchSize),
+      steps: String(config.steps),
+      seed: String(config.seed),
+      evalEvery: String(config.evalEvery),
+      evalExamples: String(config.evalExamples),
+    },
+    ...('base' in optimizer ? { baseName: optimizer.base.name } : {}),
+    ...(optimizer.name === 'shampoo4'
+      ? { codebook: optimizer.codebook ?? 'linear-2', rectify: optimizer.rectify ?? true, quantize: optimizer.quantize ?? 'eigenvectors' }
+      : {}),
+    datasetChoice: config.dataset.kind,
+  }));
+}
+
 /** Switches Shampoo's base optimizer and loads that optimizer's defaults. */
 export function setShampooBase(name: FirstOrderName): void {
   const defaults = name === 'sgd' ? DEFAULT_SGD : DEFAULT_ADAMW;

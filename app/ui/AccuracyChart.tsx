@@ -1,50 +1,57 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useRunStore, type EvalPoint } from '../store/run';
-import { downsample } from './downsample';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { chartData } from '../store/chart-data';
+import { useComparisonStore } from '../store/comparison';
 import { formatPercent } from './format';
+import { formatX, RunLegend, xAxisProps } from './RunLegend';
+import { useDisplayedComparison } from './useRunForm';
 
-interface AccuracyRow {
-  step: number;
-  /** Held-out accuracy in percent. */
-  accuracy: number;
-}
-
-function accuracyRows(evals: readonly EvalPoint[]): AccuracyRow[] {
-  const rows: AccuracyRow[] = [];
-  for (const point of evals) if (point.accuracy !== undefined) rows.push({ step: point.step, accuracy: point.accuracy * 100 });
-  return [...downsample(rows)];
-}
-
-/** Held-out accuracy per evaluation of a vision run, in percent, against step. */
+/** Held-out accuracy per evaluation of every vision run, in percent, against step or training time. */
 export function AccuracyChart() {
-  const evals = useRunStore((state) => state.evals);
-  const rows = useMemo(() => accuracyRows(evals), [evals]);
-  const last = rows.length ? rows[rows.length - 1] : null;
-  const best = rows.reduce<AccuracyRow | null>((top, row) => (top === null || row.accuracy > top.accuracy ? row : top), null);
+  const comparison = useDisplayedComparison();
+  const xAxis = useComparisonStore((state) => state.xAxis);
+  const data = useMemo(() => chartData(comparison, xAxis), [comparison, xAxis]);
+  const points = data.runs.reduce((sum, run) => sum + (run.accuracy?.length ?? 0), 0);
+  const best = data.runs
+    .map((run) => ({ run, best: run.accuracy?.reduce((top, point) => Math.max(top, point.y), -Infinity) ?? -Infinity }))
+    .filter((entry) => Number.isFinite(entry.best))
+    .sort((a, b) => b.best - a.best)[0];
 
   return (
-    <section className="panel" data-testid="accuracy-chart" data-points={rows.length}>
+    <section className="panel" data-testid="accuracy-chart" data-points={points}>
       <header className="panel-header">
         <h2>Held-out accuracy</h2>
-        <span className="panel-figures">
-          latest {last ? `${formatPercent(last.accuracy / 100)} at step ${last.step}` : '–'} · best {best ? formatPercent(best.accuracy / 100) : '–'}
+        <span className="panel-figures" data-testid="accuracy-best">
+          best {best ? `${formatPercent(best.best)} (${best.run.label})` : '–'}
         </span>
       </header>
-      {rows.length === 0 ? (
-        <div className="chart-empty">The accuracy appears here after the first evaluation.</div>
+      {points === 0 ? (
+        <div className="chart-empty">The accuracy of each run appears here after its first evaluation.</div>
       ) : (
-        <ResponsiveContainer width="100%" height={260}>
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+        <ResponsiveContainer width="100%" height={280}>
+          <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
-            <YAxis domain={[0, 100]} tick={{ fontSize: 11 }} tickFormatter={(value: number) => `${value}%`} width={48} />
-            <Tooltip formatter={(value) => (typeof value === 'number' ? `${value.toFixed(1)}%` : String(value))} labelFormatter={(step) => `step ${step}`} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line className="accuracy-eval" type="linear" dataKey="accuracy" name="held-out accuracy" stroke="var(--series-eval)" dot={{ r: 2.5 }} strokeWidth={2} isAnimationActive={false} />
+            <XAxis {...xAxisProps(xAxis)} />
+            <YAxis dataKey="y" type="number" domain={[0, 1]} tick={{ fontSize: 11 }} tickFormatter={(value: number) => `${Math.round(value * 100)}%`} width={48} />
+            <Tooltip formatter={(value) => (typeof value === 'number' ? formatPercent(value) : String(value))} labelFormatter={(x) => formatX(xAxis, Number(x))} />
+            {data.runs.map((run) => (
+              <Line
+                key={run.id}
+                className={`accuracy-eval accuracy-eval-${run.id}`}
+                data={run.accuracy ?? []}
+                dataKey="y"
+                name={run.label}
+                type="linear"
+                stroke={run.colour}
+                strokeWidth={2}
+                dot={{ r: 2.5, fill: run.colour }}
+                isAnimationActive={false}
+              />
+            ))}
           </LineChart>
         </ResponsiveContainer>
       )}
+      <RunLegend runs={data.runs} testId="accuracy-legend" styleNote="held-out accuracy at each evaluation" />
     </section>
   );
 }

@@ -1,17 +1,20 @@
 import { useEffect } from 'react';
-import { loadEmbeddedModelContext, useConfigStore } from '../store/config';
+import { loadEmbeddedModelContext } from '../store/config';
 import { AccuracyChart } from './AccuracyChart';
-import { ErrorBanners, WebGpuBanner } from './Banners';
+import { ErrorBanners, NoticeBanners, WebGpuBanner } from './Banners';
 import { ConfigPanel } from './ConfigPanel';
+import { LinkBanner } from './LinkBanner';
 import { LogPanel } from './LogPanel';
 import { LossChart } from './LossChart';
 import { MemoryChart, OptimizerStateChart } from './MemoryChart';
 import { RunControls, StatusLine } from './RunControls';
+import { RunsPanel } from './RunsPanel';
+import { XAxisSwitch } from './RunLegend';
 import { SamplePanel } from './SamplePanel';
 import { useDisplayedTask } from './useRunForm';
 
 function Title() {
-  const task = useConfigStore((state) => state.task);
+  const task = useDisplayedTask();
   if (task === 'vision') {
     return (
       <h1>
@@ -42,12 +45,16 @@ export function App() {
         <StatusLine />
       </header>
       <WebGpuBanner />
+      <NoticeBanners />
+      <LinkBanner />
       <ErrorBanners />
       <div className="layout">
         <aside className="sidebar">
           <ConfigPanel />
         </aside>
         <main className="content">
+          <RunsPanel />
+          <XAxisSwitch />
           <div className="chart-grid">
             <LossChart />
             {displayedTask === 'vision' && <AccuracyChart />}

@@ -1,9 +1,11 @@
-import { setFreezeEmbeddings, setOptimizer, setSamplePrompt, setTask, useConfigStore } from '../store/config';
+import { switchTask, useComparisonStore } from '../store/comparison';
+import { setFreezeEmbeddings, setOptimizer, setSamplePrompt, useConfigStore } from '../store/config';
 import type { Task } from '../run/types';
 import { DatasetPicker } from './DatasetPicker';
 import { FieldProblems, NumberField, Segmented } from './fields';
 import { ModelPicker } from './ModelPicker';
-import { useRunActive, useRunForm } from './useRunForm';
+import { RunEditorHeader } from './RunEditor';
+import { useDisplayedTask, useFormLocked, useRunActive, useRunForm } from './useRunForm';
 import { VisionConfigForm } from './VisionConfigForm';
 
 const TASKS: { value: Task; label: string; title: string }[] = [
@@ -11,23 +13,25 @@ const TASKS: { value: Task; label: string; title: string }[] = [
   { value: 'vision', label: 'Vision', title: 'Train an image classifier with SGD, AdamW or 32-bit and 4-bit Shampoo' },
 ];
 
-/** Renders the switch between the language-model and the vision task. */
+/** Renders the switch between the language-model and the vision task; each task keeps its own comparison. */
 function TaskSwitch() {
-  const task = useConfigStore((state) => state.task);
-  const disabled = useRunActive();
+  const task = useDisplayedTask();
+  const running = useRunActive();
+  const ready = useComparisonStore((state) => state.ready);
   return (
     <div className="task-switch">
-      <Segmented name="Task" options={TASKS} value={task} onChange={setTask} disabled={disabled} testIdPrefix="task" />
+      <Segmented name="Task" options={TASKS} value={task} onChange={(value) => switchTask(value)} disabled={running || !ready} testIdPrefix="task" />
     </div>
   );
 }
 
-/** Renders the task switch and the chosen task's run form. */
+/** Renders the task switch, the header of the run being edited, and the task's run form. */
 export function ConfigPanel() {
-  const task = useConfigStore((state) => state.task);
+  const task = useDisplayedTask();
   return (
     <div className="config-panel">
       <TaskSwitch />
+      <RunEditorHeader />
       {task === 'vision' ? <VisionConfigForm /> : <LanguageModelForm />}
     </div>
   );
@@ -36,7 +40,7 @@ export function ConfigPanel() {
 /** Renders the language-model run form: model, dataset, optimizer with its hyperparameters, and run settings. */
 function LanguageModelForm() {
   const { fieldProblems } = useRunForm();
-  const disabled = useRunActive();
+  const disabled = useFormLocked();
   const optimizerName = useConfigStore((state) => state.optimizerName);
   const samplePrompt = useConfigStore((state) => state.samplePrompt);
   const freezeEmbeddings = useConfigStore((state) => state.freezeEmbeddings);

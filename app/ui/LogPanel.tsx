@@ -4,7 +4,7 @@ import { useRunStore } from '../store/run';
 /** Distance from the bottom, in pixels, within which the panel keeps following new lines. */
 const FOLLOW_THRESHOLD_PX = 24;
 
-/** Renders the run's log and error lines and follows new lines unless the person has scrolled up. */
+/** Renders the log and error lines of the current batch of runs, each with its run's label, and follows new lines unless the person has scrolled up. */
 export function LogPanel() {
   const logs = useRunStore((state) => state.logs);
   const dropped = useRunStore((state) => state.droppedLogLines);
@@ -35,6 +35,7 @@ export function LogPanel() {
         {logs.map((line) => (
           <div key={line.id} className={`log-line log-${line.level}`}>
             <time>{new Date(line.receivedAt).toLocaleTimeString()}</time>
+            {line.runLabel !== null && <span className="log-run">{line.runLabel}</span>}
             <span>{line.message}</span>
           </div>
         ))}

@@ -1,63 +1,74 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useRunStore, type EvalPoint, type LossPoint } from '../store/run';
-import { downsample } from './downsample';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { chartData } from '../store/chart-data';
+import { useComparisonStore } from '../store/comparison';
 import { formatLoss } from './format';
-import { useDisplayedTask } from './useRunForm';
-
-interface LossRow {
-  step: number;
-  loss?: number;
-  evalLoss?: number;
-}
-
-/** Merges downsampled training points and all eval points into one row per step for recharts. */
-function lossRows(loss: readonly LossPoint[], evals: readonly EvalPoint[]): LossRow[] {
-  const rows = new Map<number, LossRow>();
-  for (const point of downsample(loss)) rows.set(point.step, { step: point.step, loss: point.loss });
-  for (const point of downsample(evals)) {
-    const row = rows.get(point.step);
-    if (row) row.evalLoss = point.evalLoss;
-    else rows.set(point.step, { step: point.step, evalLoss: point.evalLoss });
-  }
-  return [...rows.values()].sort((a, b) => a.step - b.step);
-}
+import { formatX, RunLegend, xAxisProps } from './RunLegend';
+import { useDisplayedComparison } from './useRunForm';
 
 /**
- * Training loss per step and held-out loss per evaluation, against step. The training loss is L+ for
+ * Training loss per step (thin line) and held-out loss per evaluation (thick line with dots) of every
+ * run, in the run's colour, against step or training time. The training loss is L+ for
  * zeroth-order runs and the batch's mean cross-entropy for vision runs.
  */
 export function LossChart() {
-  const vision = useDisplayedTask() === 'vision';
-  const loss = useRunStore((state) => state.loss);
-  const evals = useRunStore((state) => state.evals);
-  const rows = useMemo(() => lossRows(loss, evals), [loss, evals]);
-  const lastLoss = loss.length ? loss[loss.length - 1].loss : null;
-  const lastEval = evals.length ? evals[evals.length - 1].evalLoss : null;
+  const comparison = useDisplayedComparison();
+  const xAxis = useComparisonStore((state) => state.xAxis);
+  const data = useMemo(() => chartData(comparison, xAxis), [comparison, xAxis]);
+  const vision = comparison.task === 'vision';
+  const trainPoints = data.runs.reduce((sum, run) => sum + run.trainLoss.length, 0);
+  const evalPoints = data.runs.reduce((sum, run) => sum + run.evalLoss.length, 0);
 
   return (
-    <section className="panel" data-testid="loss-chart" data-points={loss.length} data-eval-points={evals.length}>
+    <section className="panel" data-testid="loss-chart" data-points={trainPoints} data-eval-points={evalPoints}>
       <header className="panel-header">
         <h2>Loss</h2>
-        <span className="panel-figures">
-          train {lastLoss === null ? '–' : formatLoss(lastLoss)} · eval {lastEval === null ? '–' : formatLoss(lastEval)}
-        </span>
+        <span className="panel-figures">{vision ? 'nats per image' : 'nats per token'}</span>
       </header>
-      {rows.length === 0 ? (
-        <div className="chart-empty">The loss appears here once training starts.</div>
+      {trainPoints + evalPoints === 0 ? (
+        <div className="chart-empty">The loss of each run appears here once it trains.</div>
       ) : (
-        <ResponsiveContainer width="100%" height={260}>
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+        <ResponsiveContainer width="100%" height={280}>
+          <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11 }} />
-            <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} tickFormatter={(value: number) => value.toFixed(2)} width={56} label={{ value: vision ? 'nats per image' : 'nats per token', angle: -90, position: 'insideLeft', fontSize: 11 }} />
-            <Tooltip formatter={(value) => (typeof value === 'number' ? formatLoss(value) : String(value))} labelFormatter={(step) => `step ${step}`} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line className="loss-train" type="linear" dataKey="loss" name={vision ? 'train loss (batch)' : 'train loss (L+)'} stroke="var(--series-train)" dot={false} strokeWidth={1.25} connectNulls isAnimationActive={false} />
-            <Line className="loss-eval" type="linear" dataKey="evalLoss" name="eval loss" stroke="var(--series-eval)" dot={{ r: 2.5 }} strokeWidth={2} connectNulls isAnimationActive={false} />
+            <XAxis {...xAxisProps(xAxis)} />
+            <YAxis dataKey="y" type="number" domain={['auto', 'auto']} tick={{ fontSize: 11 }} tickFormatter={(value: number) => value.toFixed(2)} width={56} />
+            <Tooltip formatter={(value) => (typeof value === 'number' ? formatLoss(value) : String(value))} labelFormatter={(x) => formatX(xAxis, Number(x))} />
+            {data.runs.flatMap((run) => [
+              <Line
+                key={`train-${run.id}`}
+                className={`loss-train loss-train-${run.id}`}
+                data={run.trainLoss}
+                dataKey="y"
+                name={`${run.label} · train`}
+                type="linear"
+                stroke={run.colour}
+                strokeOpacity={0.55}
+                strokeWidth={1.25}
+                dot={false}
+                isAnimationActive={false}
+              />,
+              <Line
+                key={`eval-${run.id}`}
+                className={`loss-eval loss-eval-${run.id}`}
+                data={run.evalLoss}
+                dataKey="y"
+                name={`${run.label} · eval`}
+                type="linear"
+                stroke={run.colour}
+                strokeWidth={2.25}
+                dot={{ r: 2.5, fill: run.colour }}
+                isAnimationActive={false}
+              />,
+            ])}
           </LineChart>
         </ResponsiveContainer>
       )}
+      <RunLegend
+        runs={data.runs}
+        testId="loss-legend"
+        styleNote={vision ? 'thin: training loss of the batch · thick with dots: held-out loss' : 'thin: training loss L+ · thick with dots: held-out loss'}
+      />
     </section>
   );
 }

@@ -1,44 +1,44 @@
 import { useEffect, useState } from 'react';
-import { startRun, stopRun } from '../run/client';
-import { useConfigStore } from '../store/config';
-import { optimizerStateBytes, useRunStore, type LossPoint, type RunState } from '../store/run';
-import { useVisionConfigStore } from '../store/vision-config';
+import { runQueued, stopAllRuns } from '../run/client';
+import type { Comparison } from '../share';
+import { runsToRun, useComparisonStore } from '../store/comparison';
+import { optimizerStateBytes, useRunStore, type RunState } from '../store/run';
 import { useWebGpuStore } from '../store/webgpu';
 import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
-import { useRunActive, useRunForm } from './useRunForm';
+import { useDisplayedComparison, useRunActive, useRunBlockedReason, useRunForm } from './useRunForm';
 
 /** Steps over which the steps-per-second figure is averaged. */
 const RATE_WINDOW_STEPS = 20;
 
-/** Renders Run and Stop, plus the config problems that name no single field. */
-export function RunControls() {
-  const { config, otherProblems, fieldProblems, pending } = useRunForm();
-  const webgpu = useWebGpuStore();
-  const phase = useRunStore((state) => state.phase);
-  const task = useConfigStore((state) => state.task);
-  const active = useRunActive();
+/** Says what Run does: run the runs that have not completed, one after another, or every run again when all have. */
+function describeRun(comparison: Comparison): string {
+  const toRun = runsToRun(comparison).map((runId) => comparison.runs.find((run) => run.id === runId)?.label ?? runId);
+  const again = comparison.runs.every((run) => run.results?.summary.status === 'completed');
+  const names = toRun.length === 1 ? toRun[0] : `${toRun.slice(0, -1).join(', ')} and ${toRun[toRun.length - 1]}`;
+  if (again) return `Run ${names} again from step 0`;
+  return toRun.length === 1 ? `Run ${names}` : `Run ${names}, one after another`;
+}
 
-  const problemCount = otherProblems.length + Object.values(fieldProblems).reduce((sum, list) => sum + list.length, 0);
-  let blockedReason: string | null = null;
-  if (webgpu.status === 'checking') blockedReason = 'Checking for WebGPU…';
-  else if (webgpu.status === 'unavailable') blockedReason = 'WebGPU is not available in this browser.';
-  else if (problemCount === 0 && pending.length > 0) blockedReason = pending.join(' ');
-  else if (!config) blockedReason = `Fix the ${problemCount === 1 ? 'problem' : `${problemCount} problems`} in the form first.`;
-  else if (active) blockedReason = 'A run is in progress.';
+/** Renders Run and Stop for the whole comparison, plus the config problems that name no single field. */
+export function RunControls() {
+  const { otherProblems } = useRunForm();
+  const blockedReason = useRunBlockedReason();
+  const comparison = useDisplayedComparison();
+  const phase = useRunStore((state) => state.phase);
+  const active = useRunActive();
+  const runTitle = describeRun(comparison);
 
   const onRun = () => {
-    if (!config || blockedReason) return;
-    const { modelFiles, datasetFile } = useConfigStore.getState();
-    const { imageFiles } = useVisionConfigStore.getState();
-    void startRun(config, { modelFiles, datasetFile, imageFiles });
+    if (blockedReason) return;
+    runQueued(runsToRun(useComparisonStore.getState().local[comparison.task].comparison));
   };
 
   return (
     <div className="run-controls">
-      <button type="button" className="primary" onClick={onRun} disabled={blockedReason !== null} title={blockedReason ?? (task === 'vision' ? 'Start training' : 'Start fine-tuning')} data-testid="run-button">
+      <button type="button" className="primary" onClick={onRun} disabled={blockedReason !== null} title={blockedReason ?? runTitle} data-testid="run-button">
         Run
       </button>
-      <button type="button" onClick={stopRun} disabled={phase !== 'starting' && phase !== 'running'} title="Stop after the current step" data-testid="stop-button">
+      <button type="button" onClick={stopAllRuns} disabled={!active} title="Stop the executing run after its current step and drop the queued ones" data-testid="stop-button">
         {phase === 'stopping' ? 'Stopping…' : 'Stop'}
       </button>
       {otherProblems.length > 0 && (
@@ -64,22 +64,14 @@ function useNow(ticking: boolean): number {
   return now;
 }
 
-function stepsPerSecond(loss: readonly LossPoint[]): number | null {
-  if (loss.length === 0) return null;
-  const last = loss[loss.length - 1];
-  const first = loss.length > RATE_WINDOW_STEPS ? loss[loss.length - 1 - RATE_WINDOW_STEPS] : null;
-  const steps = first ? last.step - first.step : last.step;
-  const ms = first ? last.elapsedMs - first.elapsedMs : last.elapsedMs;
+/** Optimizer steps per second of training time over the last RATE_WINDOW_STEPS recorded steps. */
+function stepsPerSecond(elapsed: { steps: number[]; values: number[] } | undefined): number | null {
+  if (!elapsed || elapsed.steps.length === 0) return null;
+  const last = elapsed.steps.length - 1;
+  const first = Math.max(0, last - RATE_WINDOW_STEPS);
+  const steps = first < last ? elapsed.steps[last] - elapsed.steps[first] : elapsed.steps[last];
+  const ms = first < last ? elapsed.values[last] - elapsed.values[first] : elapsed.values[last];
   return ms > 0 ? (steps * 1000) / ms : null;
-}
-
-/** Returns the accuracy of the latest evaluation that reported one, or null. */
-function latestAccuracy(state: RunState): number | null {
-  for (let i = state.evals.length - 1; i >= 0; i--) {
-    const accuracy = state.evals[i].accuracy;
-    if (accuracy !== undefined) return accuracy;
-  }
-  return null;
 }
 
 function phaseLabel(state: RunState): string {
@@ -100,25 +92,36 @@ function phaseLabel(state: RunState): string {
 }
 
 /**
- * Renders one line: phase, step k / N, steps per second, elapsed time, parameter count, for vision
- * runs the latest held-out accuracy and the optimizer-state bytes, and the adapter.
+ * Renders one line about the current run: its label, phase, step k / N, steps per second, elapsed
+ * time, parameter count, for vision runs the latest held-out accuracy and the optimizer-state
+ * bytes, the queue, and the adapter.
  */
 export function StatusLine() {
   const state = useRunStore();
+  const queued = useComparisonStore((comparisonState) => comparisonState.queue.length);
+  const run = useComparisonStore((comparisonState) =>
+    state.runId && state.task ? comparisonState.local[state.task].comparison.runs.find((candidate) => candidate.id === state.runId) : undefined,
+  );
   const pageAdapter = useWebGpuStore((webgpu) => (webgpu.status === 'available' ? webgpu.adapterName : null));
   const active = state.phase === 'starting' || state.phase === 'running' || state.phase === 'stopping';
   const now = useNow(active);
 
   const adapter = state.adapterName ?? pageAdapter;
-  const rate = stepsPerSecond(state.loss);
+  const rate = stepsPerSecond(run?.results?.series.elapsedMs);
   const end = state.finishedAt ?? now;
   const elapsed = state.requestedAt === null ? null : end - state.requestedAt;
   const vision = state.task === 'vision';
-  const lastAccuracy = latestAccuracy(state);
-  const lastMemory = state.memory.length ? state.memory[state.memory.length - 1].bytes : null;
+  const accuracy = run?.results?.series.accuracy;
+  const lastAccuracy = accuracy && accuracy.values.length ? accuracy.values[accuracy.values.length - 1] : null;
 
   return (
     <div className="status" data-testid="status" data-phase={state.phase} data-finish-reason={state.finish?.reason ?? ''} aria-live="polite">
+      {state.runLabel !== null && (
+        <span className="status-run" data-testid="status-run">
+          <span className="swatch" style={{ background: run?.colour ?? 'transparent' }} />
+          {state.runLabel}
+        </span>
+      )}
       <span className={`phase phase-${state.phase} finish-${state.finish?.reason ?? 'none'}`}>{phaseLabel(state)}</span>
       <span data-testid="step-count">
         step {state.step} / {state.totalSteps || '–'}
@@ -133,9 +136,10 @@ export function StatusLine() {
       )}
       {vision && (
         <span data-testid="optimizer-state-latest" title="Optimizer state at the latest step: first-order state, preconditioner and quantization scales">
-          optimizer state {lastMemory === null ? '–' : formatBytes(optimizerStateBytes(lastMemory))}
+          optimizer state {state.latestMemory === null ? '–' : formatBytes(optimizerStateBytes(state.latestMemory))}
         </span>
       )}
+      {queued > 0 && <span data-testid="queue-length">{queued} queued</span>}
       <span className="adapter" data-testid="adapter-name" title="WebGPU adapter">
         {adapter ?? 'no adapter'}
       </span>

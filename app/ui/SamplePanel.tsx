@@ -13,15 +13,16 @@ function SampleText({ title, sample, testId }: { title: string; sample: Sample |
   );
 }
 
-/** Text generated from the sample prompt before and after fine-tuning, side by side. */
+/** Text the current (or last) run generated from the sample prompt before and after fine-tuning, side by side. Samples are not saved with the comparison. */
 export function SamplePanel() {
   const samples = useRunStore((state) => state.samples);
+  const runLabel = useRunStore((state) => state.runLabel);
   const prompt = samples.before?.prompt ?? samples.after?.prompt ?? null;
 
   return (
     <section className="panel" data-testid="samples">
       <header className="panel-header">
-        <h2>Samples</h2>
+        <h2>Samples{runLabel !== null && <span className="muted"> of {runLabel}</span>}</h2>
         {prompt !== null && (
           <span className="panel-figures">
             prompt: <q data-testid="sample-prompt">{prompt}</q>

@@ -1,5 +1,5 @@
 import { ImageDatasetPicker } from './ImageDatasetPicker';
-import { useRunActive, useRunForm } from './useRunForm';
+import { useFormLocked, useRunForm } from './useRunForm';
 import { VisionNumberField } from './VisionFields';
 import { VisionModelPicker } from './VisionModelPicker';
 import { VisionOptimizerFields } from './VisionOptimizerFields';
@@ -7,7 +7,7 @@ import { VisionOptimizerFields } from './VisionOptimizerFields';
 /** Renders the vision run form: network, image dataset, optimizer with its hyperparameters, and run settings. */
 export function VisionConfigForm() {
   const { fieldProblems } = useRunForm();
-  const disabled = useRunActive();
+  const disabled = useFormLocked();
   const fieldProps = { problems: fieldProblems, disabled };
 
   return (

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { emptyMemoryBytes, type MemoryBytes } from '../../kernels/gpu/pool';
-import { applyRunEvents, beginRun, optimizerStateBytes, useRunStore } from '../../app/store/run';
-import { exposePlaygroundSummary, type PlaygroundSummary } from '../../app/store/summary';
 import type { RunEvent } from '../../app/run/types';
+import { beginRunRecording, markReady, queueRuns, recordRunEvents, resetComparisonStore, setXAxis, switchTask, takeNextQueued } from '../../app/store/comparison';
+import { applyRunEvents, beginBatch, beginRun, optimizerStateBytes, reportPageError, useRunStore } from '../../app/store/run';
+import { exposePlaygroundSummary, type PlaygroundSummary } from '../../app/store/summary';
 
 function memory(bytes: Partial<MemoryBytes>): MemoryBytes {
   return { ...emptyMemoryBytes(), ...bytes };
@@ -23,24 +24,61 @@ const VISION_EVENTS: RunEvent[] = [
   { type: 'finished', reason: 'completed', step: 2, elapsedMs: 9 },
 ];
 
+/** Starts the default vision run in both stores, as app/run/client.ts does. */
+function startVisionRun(): void {
+  switchTask('vision');
+  queueRuns(['shampoo4']);
+  takeNextQueued();
+  beginRunRecording('shampoo4');
+  beginBatch();
+  beginRun({ task: 'vision', runId: 'shampoo4', label: '4-bit Shampoo', totalSteps: 2 });
+}
+
+beforeEach(() => {
+  resetComparisonStore();
+  markReady();
+});
+
 describe('run store', () => {
   it('records vision events', () => {
-    beginRun(2, 'vision');
+    startVisionRun();
     applyRunEvents(VISION_EVENTS);
     const state = useRunStore.getState();
     expect(state.task).toBe('vision');
+    expect(state.runLabel).toBe('4-bit Shampoo');
     expect(state.sizeUnit).toBe('images');
-    expect(state.loss.map((point) => point.loss)).toEqual([2.3, 2.1]);
-    expect(state.loss.every((point) => point.projectedGrad === 0)).toBe(true);
-    expect(state.evals.map((point) => point.accuracy)).toEqual([0.09375, 0.40625]);
-    expect(state.memory).toHaveLength(3);
+    expect(state.stepEvents).toBe(2);
+    expect(state.evalEvents).toBe(2);
+    expect(state.latestMemory?.preconditioner).toBe(9000);
     expect(state.phase).toBe('finished');
   });
 
-  it('leaves accuracy out of language-model evals', () => {
-    beginRun(1, 'language-model');
-    applyRunEvents([{ type: 'eval', step: 0, evalLoss: 1.98, elapsedMs: 0 }]);
-    expect(useRunStore.getState().evals[0]).not.toHaveProperty('accuracy');
+  it('labels errors with their run', () => {
+    startVisionRun();
+    applyRunEvents([{ type: 'error', message: 'Training diverged at step 3' }]);
+    expect(useRunStore.getState().errors.map((notice) => [notice.runLabel, notice.message])).toEqual([['4-bit Shampoo', 'Training diverged at step 3']]);
+    expect(useRunStore.getState().logs.at(-1)?.runLabel).toBe('4-bit Shampoo');
+  });
+
+  it('keeps the log across the runs of a batch', () => {
+    beginBatch();
+    beginRun({ task: 'language-model', runId: 'subzero', label: 'SubZero', totalSteps: 1 });
+    applyRunEvents([{ type: 'log', level: 'info', message: 'first run' }]);
+    beginRun({ task: 'language-model', runId: 'mezo', label: 'MeZO', totalSteps: 1 });
+    applyRunEvents([{ type: 'log', level: 'info', message: 'second run' }]);
+    expect(useRunStore.getState().logs.map((line) => `${line.runLabel}: ${line.message}`)).toEqual(['SubZero: first run', 'MeZO: second run']);
+    beginBatch();
+    expect(useRunStore.getState().logs).toEqual([]);
+  });
+
+  it('ends a run on a page error', () => {
+    beginBatch();
+    beginRun({ task: 'language-model', runId: 'subzero', label: 'SubZero', totalSteps: 4 });
+    reportPageError('The run worker failed: boom.', true);
+    const state = useRunStore.getState();
+    expect(state.phase).toBe('finished');
+    expect(state.finish?.reason).toBe('error');
+    expect(state.errors[0]).toMatchObject({ message: 'The run worker failed: boom.', runLabel: 'SubZero' });
   });
 
   it('sums the optimizer-state categories', () => {
@@ -50,10 +88,12 @@ describe('run store', () => {
 
 describe('playground summary', () => {
   it('exposes vision numbers', () => {
-    beginRun(2, 'vision');
+    startVisionRun();
     applyRunEvents(VISION_EVENTS);
+    recordRunEvents('shampoo4', VISION_EVENTS);
     const summary = readSummary();
     expect(summary.task).toBe('vision');
+    expect(summary.runId).toBe('shampoo4');
     expect(summary.steps).toBe(2);
     expect(summary.evals).toBe(2);
     expect(summary.accuracy).toEqual([
@@ -64,10 +104,38 @@ describe('playground summary', () => {
     expect(summary.memoryBytes?.['quantization-scales']).toBe(512);
     expect(summary.optimizerStateBytes).toBe(41320 + 9000 + 512);
     expect(Object.isFrozen(summary)).toBe(true);
+    expect(Object.isFrozen(summary.comparison.runs[0])).toBe(true);
+  });
+
+  it('exposes the charted points', () => {
+    startVisionRun();
+    recordRunEvents('shampoo4', VISION_EVENTS);
+    const steps = readSummary().charts;
+    expect(steps.xAxis).toBe('step');
+    expect(steps.runs[0].trainLoss).toEqual([
+      { x: 1, y: 2.3, step: 1 },
+      { x: 2, y: 2.1, step: 2 },
+    ]);
+    expect(steps.runs[0].accuracy?.map((point) => point.y)).toEqual([0.09375, 0.40625]);
+
+    setXAxis('time');
+    const time = readSummary().charts;
+    expect(time.runs[0].trainLoss.map((point) => point.x)).toEqual([5, 9]);
+    expect(time.runs[0].evalLoss.map((point) => point.x)).toEqual([0, 9]);
+  });
+
+  it('describes the comparison state', () => {
+    const summary = readSummary();
+    expect(summary.ready).toBe(true);
+    expect(summary.running).toBe(false);
+    expect(summary.source).toBe('local');
+    expect(summary.selectedRunId).toBe('subzero');
+    expect(summary.comparison.runs.map((run) => run.id)).toEqual(['subzero']);
+    expect(summary.pendingChange).toBeNull();
   });
 
   it('has no memory before a run starts', () => {
-    beginRun(3, 'language-model');
+    beginRun({ task: 'language-model', runId: 'subzero', label: 'SubZero', totalSteps: 3 });
     const summary = readSummary();
     expect(summary.memoryBytes).toBeNull();
     expect(summary.optimizerStateBytes).toBeNull();
