@@ -185,6 +185,38 @@ export interface HubDownloadOptions {
   signal?: AbortSignal;
 }
 
+/** Cache API name of downloaded Hub files. A new name leaves entries of an older layout unused. */
+export const HUB_CACHE_NAME = 'hub-models-v1';
+
+/**
+ * Opens the Cache API store for Hub files. Returns undefined where the Cache API is missing (Node,
+ * pages served over plain http from another host than localhost) or where opening it fails, as in
+ * some private browsing modes; the failure goes to `onWarning`.
+ */
+export async function openBrowserHubCache(onWarning?: (message: string) => void): Promise<HubCache | undefined> {
+  const storage = (globalThis as { caches?: CacheStorage }).caches;
+  if (!storage) return undefined;
+  try {
+    return await storage.open(HUB_CACHE_NAME);
+  } catch (error) {
+    onWarning?.(`Opening the browser cache "${HUB_CACHE_NAME}" failed (${reasonOf(error)}); models are downloaded on every load.`);
+    return undefined;
+  }
+}
+
+/** Formats a progress event for a log line: "model.safetensors: 1.2 MB of 3.4 MB (35%)", with MB = 10^6 bytes. */
+export function formatHubProgress(progress: HubDownloadProgress): string {
+  const received = formatMegabytes(progress.receivedBytes);
+  if (progress.source === 'cache') return `${progress.file}: ${received} (from the cache)`;
+  if (progress.totalBytes === null || progress.totalBytes === 0) return `${progress.file}: ${received}${progress.done ? ', done' : ''}`;
+  const percent = Math.floor((100 * progress.receivedBytes) / progress.totalBytes);
+  return `${progress.file}: ${received} of ${formatMegabytes(progress.totalBytes)} (${percent}%)`;
+}
+
+function formatMegabytes(bytes: number): string {
+  return bytes < 100_000 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 /** Minimum bytes between two progress events of one file. */
 export const PROGRESS_STEP_BYTES = 256 * 1024;
 

@@ -5,6 +5,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import { EMBEDDED_DATASET_ID } from '../data/embedded';
 import { EMBEDDED_MODEL_ID } from '../model/embedded';
+import { HUB_REPO_PATTERN, HUB_REVISION_PATTERN, hubRepoProblem, hubRevisionProblem } from '../model/hub';
 import type {
   AdamwConfig,
   LanguageModelRunConfig,
@@ -69,6 +70,16 @@ export const LANGUAGE_MODEL_CONFIG_SCHEMA = {
       oneOf: [
         { type: 'object', additionalProperties: false, required: ['kind', 'id'], properties: { kind: { const: 'embedded' }, id: { type: 'string', minLength: 1, maxLength: 200 } } },
         { type: 'object', additionalProperties: false, required: ['kind', 'name'], properties: { kind: { const: 'files' }, name: { type: 'string', maxLength: 500 } } },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'repo', 'revision'],
+          properties: {
+            kind: { const: 'hub' },
+            repo: { type: 'string', pattern: HUB_REPO_PATTERN },
+            revision: { type: 'string', pattern: HUB_REVISION_PATTERN },
+          },
+        },
       ],
     },
     dataset: {
@@ -246,6 +257,17 @@ function describeError(error: ErrorObject, value: unknown): string {
 }
 
 const LANGUAGE_MODEL_OPTIMIZERS = ['mezo', 'subzero'];
+/** Kinds of LANGUAGE_MODEL_CONFIG_SCHEMA's model branches, in order. */
+const LANGUAGE_MODEL_SOURCES = ['embedded', 'files', 'hub'];
+
+/** Returns the hub module's message for an invalid model.repo or model.revision, which names the value without the regex. */
+function hubFieldProblem(error: ErrorObject, value: unknown): string | null {
+  if (error.keyword !== 'pattern') return null;
+  const model = (value as { model: { repo: string; revision: string } }).model;
+  if (error.instancePath === '/model/repo') return `model.repo: ${hubRepoProblem(model.repo)}`;
+  if (error.instancePath === '/model/revision') return `model.revision: ${hubRevisionProblem(model.revision)}`;
+  return null;
+}
 const VISION_OPTIMIZERS = ['sgd', 'adamw', 'shampoo32', 'shampoo4'];
 
 /** Index of the optimizer schema branch that matches `name`, per task. */
@@ -273,6 +295,11 @@ export function validateRunConfig(value: unknown): string[] {
   const knownNames = task === 'vision' ? VISION_OPTIMIZERS : LANGUAGE_MODEL_OPTIMIZERS;
   const matching = optimizerBranch(task, optimizerName);
   const baseBranch = optimizer?.base?.name === 'adamw' ? '1' : '0';
+  // The model schema's oneOf branches are in LANGUAGE_MODEL_SOURCES order. Errors of the branch
+  // matching model.kind are kept; with an unknown kind, every branch's errors are.
+  const modelKind = (value as { model?: { kind?: unknown } }).model?.kind;
+  const modelIndex = LANGUAGE_MODEL_SOURCES.indexOf(modelKind as string);
+  const modelBranch = modelIndex < 0 ? undefined : String(modelIndex);
   // oneOf errors repeat every branch; keep the branch whose discriminator matches.
   const messages = new Set<string>();
   for (const error of errors) {
@@ -281,7 +308,12 @@ export function validateRunConfig(value: unknown): string[] {
     if (branch !== undefined && branch !== matching) continue;
     const nested = /\/base\/oneOf\/(\d)/.exec(error.schemaPath)?.[1];
     if (nested !== undefined && nested !== baseBranch) continue;
-    messages.add(describeError(error, value));
+    const modelBranchOfError = /\/model\/oneOf\/(\d)/.exec(error.schemaPath)?.[1];
+    if (modelBranchOfError !== undefined && modelBranch !== undefined && modelBranchOfError !== modelBranch) continue;
+    messages.add(hubFieldProblem(error, value) ?? describeError(error, value));
+  }
+  if (task === 'language-model' && modelBranch === undefined) {
+    messages.add(`model.kind must be one of ${LANGUAGE_MODEL_SOURCES.map((kind) => `"${kind}"`).join(', ')} (got ${JSON.stringify(modelKind)})`);
   }
   for (const error of errors) {
     const inUnion = error.instancePath.startsWith('/model') || error.instancePath.startsWith('/dataset') || /^\/optimizer(\/name)?$/.test(error.instancePath) || error.instancePath === '/optimizer/base/name';

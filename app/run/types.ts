@@ -8,7 +8,9 @@ import type { NamedBytes } from '../data/images/errors';
 export type ModelSource =
   | { kind: 'embedded'; id: string }
   /** Files picked from disk: config.json, model.safetensors, tokenizer.json. */
-  | { kind: 'files'; name: string };
+  | { kind: 'files'; name: string }
+  /** A Hugging Face repository: `owner/name` at a branch, tag or commit hash (app/model/hub.ts downloads it). */
+  | { kind: 'hub'; repo: string; revision: string };
 
 export type DatasetSource =
   | { kind: 'embedded'; id: string }
