@@ -11,7 +11,9 @@ import {
   DEFAULT_VISION_CONFIG,
   assertRunConfig,
 } from '../app/run/config';
-import type { FirstOrderConfig, OptimizerConfig, RunConfig, ShampooConfig, VisionOptimizerConfig, VisionRunConfig } from '../app/run/types';
+import type { FirstOrderConfig, ModelSource, OptimizerConfig, RunConfig, ShampooConfig, VisionOptimizerConfig, VisionRunConfig } from '../app/run/types';
+import { HUB_DEFAULT_BASE, normalizeHubBase, parseHubReference, type HubReference } from '../app/model/hub';
+import { DEFAULT_HUB_CACHE_DIR, recordHubSettings, type NodeHubSettings } from './resources';
 
 export const TRAIN_USAGE = `Usage: npm run train -- [--task language-model|vision] [flags]
 
@@ -34,6 +36,12 @@ Union addresses) with a zeroth-order optimizer on the GPU, and writes one JSON o
   --eval-every N        steps between held-out evaluations, 0 to disable (default ${DEFAULT_CONFIG.evalEvery})
   --eval-batches N      batches per evaluation (default ${DEFAULT_CONFIG.evalBatches})
   --model DIR           folder with config.json, model.safetensors, tokenizer.json
+  --hub REPO[@REV]      download config.json, model.safetensors and tokenizer.json from a Hugging Face
+                        repository (owner/name or its URL) at a branch, tag or commit (default main)
+  --hub-base URL        Hub address for --hub (default ${HUB_DEFAULT_BASE})
+  --hub-cache DIR       folder that keeps downloaded files, so later runs read them from disk
+                        (default ${DEFAULT_HUB_CACHE_DIR}; delete it to download again)
+  --no-hub-cache        download without reading or writing the cache
   --dataset FILE        .txt, .jsonl or .csv (with a text column); split into train and eval
   --sample-tokens N     tokens generated before and after training (default ${DEFAULT_CONFIG.sampleTokens})
   --prompt TEXT         prompt of the text sample
@@ -80,6 +88,8 @@ export interface TrainArgs {
   imageFiles: string[];
   /** Where to write the trained weights (safetensors) at the end of the run. */
   saveWeights: string | null;
+  /** Hub address and cache folder when the model comes from --hub, otherwise null. */
+  hub: NodeHubSettings | null;
   help: boolean;
 }
 
@@ -114,6 +124,8 @@ const FLAG_OF_FIELD: Array<[RegExp, string]> = [
   [/\boptimizer\.factorDecay\b/g, '--factor-decay'],
   [/\boptimizer\.maxOrder\b/g, '--max-order'],
   [/\bevalExamples\b/g, '--eval-examples'],
+  [/\bmodel\.repo\b/g, '--hub'],
+  [/\bmodel\.revision\b/g, '--hub'],
   [/\bsteps\b/g, '--steps'],
   [/\bseed\b/g, '--seed'],
 ];
@@ -142,7 +154,7 @@ function joinNegativeValues(argv: string[]): string[] {
 }
 
 /** Flags that only one task reads; passing them with the other task is an error, not silently ignored. */
-const LANGUAGE_MODEL_ONLY = ['eps', 'freeze-embeddings', 'train-embeddings', 'rank', 'period', 'seq', 'eval-batches', 'sample-tokens', 'prompt'];
+const LANGUAGE_MODEL_ONLY = ['eps', 'freeze-embeddings', 'train-embeddings', 'rank', 'period', 'seq', 'eval-batches', 'sample-tokens', 'prompt', 'hub', 'hub-base', 'hub-cache', 'no-hub-cache'];
 const VISION_ONLY = ['momentum', 'beta1', 'beta2', 'adam-eps', 'base', 't1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize', 'eval-examples'];
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
@@ -182,6 +194,10 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       'eval-every': { type: 'string' },
       'eval-batches': { type: 'string' },
       model: { type: 'string' },
+      hub: { type: 'string' },
+      'hub-base': { type: 'string' },
+      'hub-cache': { type: 'string' },
+      'no-hub-cache': { type: 'boolean' },
       dataset: { type: 'string', multiple: true },
       'sample-tokens': { type: 'string' },
       prompt: { type: 'string' },
@@ -219,9 +235,14 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
           subspacePeriod: number('period', values.period, (DEFAULT_SUBZERO as { subspacePeriod: number }).subspacePeriod),
         };
 
+  const hub = hubSettings(values);
+  let model: ModelSource = DEFAULT_CONFIG.model;
+  if (hub) model = hub.source;
+  else if (values.model) model = { kind: 'files', name: values.model };
+
   const config: RunConfig = {
     ...DEFAULT_CONFIG,
-    model: values.model ? { kind: 'files', name: values.model } : DEFAULT_CONFIG.model,
+    model,
     dataset: datasetFile ? { kind: 'upload', name: datasetFile, size: 0 } : DEFAULT_CONFIG.dataset,
     optimizer,
     steps: number('steps', values.steps, DEFAULT_CONFIG.steps),
@@ -248,8 +269,44 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     datasetFile: datasetFile ?? null,
     imageFiles: [],
     saveWeights: values['save-weights'] ?? null,
+    hub: hub?.settings ?? null,
     help: values.help ?? false,
   };
+}
+
+/**
+ * Reads --hub, --hub-base, --hub-cache and --no-hub-cache. Returns null without --hub, and
+ * records the settings for readNodeResources otherwise.
+ */
+function hubSettings(values: { model?: string; hub?: string; 'hub-base'?: string; 'hub-cache'?: string; 'no-hub-cache'?: boolean }): { source: ModelSource; settings: NodeHubSettings } | null {
+  if (values.hub === undefined) {
+    const stray = (['hub-base', 'hub-cache', 'no-hub-cache'] as const).filter((flag) => values[flag] !== undefined);
+    if (stray.length) throw new Error(`${stray.map((flag) => `--${flag}`).join(', ')} ${stray.length > 1 ? 'apply' : 'applies'} only with --hub.`);
+    return null;
+  }
+  if (values.model !== undefined) throw new Error('--model and --hub both name a model; pass one of them.');
+  if (values['hub-cache'] !== undefined && values['no-hub-cache']) throw new Error('--hub-cache and --no-hub-cache contradict each other; pass one of them.');
+
+  let reference: HubReference;
+  try {
+    reference = parseHubReference(values.hub);
+  } catch (error) {
+    throw new Error(`--hub: ${(error as Error).message}`);
+  }
+  let base: string;
+  try {
+    base = normalizeHubBase(values['hub-base'] ?? reference.base ?? HUB_DEFAULT_BASE);
+  } catch (error) {
+    throw new Error(`--hub-base: ${(error as Error).message}`);
+  }
+  if (reference.base !== undefined && values['hub-base'] !== undefined && normalizeHubBase(reference.base) !== base) {
+    throw new Error(`--hub names a model on ${reference.base} but --hub-base is ${base}; pass the repository id alone with --hub-base, or the URL alone.`);
+  }
+
+  const settings: NodeHubSettings = { base, cacheDir: values['no-hub-cache'] ? null : (values['hub-cache'] ?? DEFAULT_HUB_CACHE_DIR) };
+  // TODO: cli/train.ts should pass args.hub to readNodeResources; until it does, the settings reach it through this record.
+  recordHubSettings(settings);
+  return { source: { kind: 'hub', repo: reference.repo, revision: reference.revision }, settings };
 }
 
 type ParsedValues = ReturnType<typeof parseArgs<{ options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> }>>['values'];
@@ -341,6 +398,7 @@ function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
     datasetFile: null,
     imageFiles: datasets,
     saveWeights: text('save-weights') ?? null,
+    hub: null,
     help: Boolean(values.help),
   };
 }

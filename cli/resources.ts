@@ -1,7 +1,9 @@
-/** Reads a run's model and dataset from disk for the Node entry points. */
-import { readFile } from 'node:fs/promises';
+/** Reads a run's model and dataset from disk, or downloads the model from the Hub, for the Node entry points. */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { resolveResources, type RunResources } from '../app/run/resources';
+import { formatHubProgress, HUB_DEFAULT_BASE, type HubCache, type HubDownloadProgress } from '../app/model/hub';
+import { resolveResources, type HubAccess, type RunResources } from '../app/run/resources';
 import { resolveVisionResources, type VisionResources } from '../app/run/vision-resources';
 import type { DatasetFile, LanguageModelRunConfig, ModelFiles, VisionRunConfig } from '../app/run/types';
 
@@ -20,8 +22,103 @@ function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-/** Resolves the config's model and dataset: `modelDir` and `datasetFile` override the embedded ones. */
-export async function readNodeResources(config: LanguageModelRunConfig, modelDir: string | null, datasetFile: string | null): Promise<RunResources> {
+/** Default folder of downloaded Hub files, relative to the project root (npm run train starts there). */
+export const DEFAULT_HUB_CACHE_DIR = 'tmp/hub-cache';
+
+/** Hub address and cache folder for a CLI run whose model has kind 'hub'. */
+export interface NodeHubSettings {
+  /** Hub address, such as HUB_DEFAULT_BASE. */
+  base: string;
+  /** Folder of the disk cache, or null to download every time. */
+  cacheDir: string | null;
+}
+
+let recordedHubSettings: NodeHubSettings = { base: HUB_DEFAULT_BASE, cacheDir: DEFAULT_HUB_CACHE_DIR };
+
+/**
+ * Records the Hub settings of this process (parseTrainArgs calls it with --hub-base and
+ * --hub-cache). readNodeResources uses them when its caller passes none.
+ */
+export function recordHubSettings(settings: NodeHubSettings): void {
+  recordedHubSettings = settings;
+}
+
+/**
+ * Creates a HubCache in a folder: one file per URL, named by the URL's SHA-256. A file is written under a
+ * temporary name and renamed when complete, so an interrupted run leaves no partial entry.
+ */
+export function createDiskHubCache(dir: string): HubCache {
+  const pathOf = (url: string) => join(dir, `${createHash('sha256').update(url).digest('hex')}.bin`);
+  return {
+    async match(url) {
+      try {
+        return new Response(new Uint8Array(await readFile(pathOf(url))));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async put(url, response) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const path = pathOf(url);
+      const partial = `${path}.${process.pid}.partial`;
+      await mkdir(dir, { recursive: true });
+      try {
+        await writeFile(partial, bytes);
+        await rename(partial, path);
+      } finally {
+        await rm(partial, { force: true });
+      }
+    },
+  };
+}
+
+/** Fraction of a file between two progress lines on stderr. */
+const PROGRESS_LINE_FRACTION = 0.1;
+/** Bytes between two progress lines when the size is unknown. */
+const PROGRESS_LINE_BYTES = 10_000_000;
+/** Files below this size get no line when they start. */
+const SMALL_FILE_BYTES = 1_000_000;
+
+/** Returns a progress callback that writes a line when a large file starts, about every 10%, and when a file ends. */
+export function hubProgressPrinter(print: (line: string) => void): (progress: HubDownloadProgress) => void {
+  let lastFile = '';
+  let lastPrinted = 0;
+  return (progress) => {
+    const step = progress.totalBytes ? progress.totalBytes * PROGRESS_LINE_FRACTION : PROGRESS_LINE_BYTES;
+    // A small file gets only its final line.
+    const starting = progress.file !== lastFile && (progress.totalBytes === null || progress.totalBytes >= SMALL_FILE_BYTES);
+    if (starting || progress.done || (progress.file === lastFile && progress.receivedBytes - lastPrinted >= step)) {
+      lastFile = progress.file;
+      lastPrinted = progress.receivedBytes;
+      print(`hub: ${formatHubProgress(progress)}`);
+    }
+  };
+}
+
+/** Builds the HubAccess of a CLI run: Node's fetch, the disk cache and progress lines on `print`. */
+export function nodeHubAccess(settings: NodeHubSettings, print: (line: string) => void): HubAccess {
+  return {
+    base: settings.base,
+    fetch,
+    cache: settings.cacheDir === null ? undefined : createDiskHubCache(settings.cacheDir),
+    onProgress: hubProgressPrinter(print),
+    onWarning: (message) => print(`warning: ${message}`),
+  };
+}
+
+const printToStderr = (line: string) => process.stderr.write(line + '\n');
+
+/**
+ * Resolves the config's model and dataset: `modelDir` and `datasetFile` override the embedded ones,
+ * and a 'hub' model is downloaded with `hub` (default: the settings recordHubSettings stored).
+ */
+export async function readNodeResources(
+  config: LanguageModelRunConfig,
+  modelDir: string | null,
+  datasetFile: string | null,
+  hub: NodeHubSettings = recordedHubSettings,
+): Promise<RunResources> {
   let model: ModelFiles | undefined;
   if (modelDir) {
     const [json, safetensors, tokenizer] = await Promise.all([
@@ -36,7 +133,12 @@ export async function readNodeResources(config: LanguageModelRunConfig, modelDir
     const bytes = await readOrExplain(datasetFile, 'the dataset');
     dataset = { name: basename(datasetFile), text: bytes.toString('utf8') };
   }
-  return resolveResources(config, { model, dataset }, async (relativePath) => toArrayBuffer(await readOrExplain(new URL(relativePath, PUBLIC_DIR), 'the embedded file')));
+  if (config.model.kind === 'hub') {
+    const where = hub.cacheDir === null ? 'without a cache' : `cache ${hub.cacheDir}`;
+    printToStderr(`hub: loading ${config.model.repo} at revision ${config.model.revision} from ${hub.base} (${where})`);
+  }
+  const access = nodeHubAccess(hub, printToStderr);
+  return resolveResources(config, { model, dataset }, async (relativePath) => toArrayBuffer(await readOrExplain(new URL(relativePath, PUBLIC_DIR), 'the embedded file')), access);
 }
 
 const readPublic = async (relativePath: string) => toArrayBuffer(await readOrExplain(new URL(relativePath, PUBLIC_DIR), 'the embedded file'));
