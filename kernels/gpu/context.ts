@@ -17,6 +17,12 @@ export interface GpuContext {
   adapterName: string;
   hasF16: boolean;
   pool: BufferPool;
+  /**
+   * Largest storage buffer in bytes. Larger tensors are split by rows. Defaults to the adapter's
+   * maxStorageBufferBindingSize and can only be lowered (tests set a few KiB). Reads and writes
+   * `pool.maxBindingBytes`.
+   */
+  maxBindingBytes: number;
   pipelines: PipelineCache;
   /** Set once the device is lost; every later GPU call is pointless. */
   lost: GpuError | null;
@@ -25,12 +31,19 @@ export interface GpuContext {
 }
 
 export function createContext(device: GPUDevice, adapterName: string): GpuContext {
+  const pool = new BufferPool(device);
   const ctx: GpuContext = {
     device,
     limits: device.limits,
     adapterName,
     hasF16: device.features.has('shader-f16'),
-    pool: new BufferPool(device),
+    pool,
+    get maxBindingBytes() {
+      return pool.maxBindingBytes;
+    },
+    set maxBindingBytes(bytes: number) {
+      pool.maxBindingBytes = bytes;
+    },
     pipelines: new PipelineCache(device),
     lost: null,
     onError: new Set(),

@@ -47,25 +47,41 @@ export class BufferPool {
   private peakTotal = 0;
   /** Open `capture` calls; each collects the buffers created while it runs. */
   private readonly captures: GPUBuffer[][] = [];
+  private bindingLimit: number;
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(private readonly device: GPUDevice) {
+    this.bindingLimit = device.limits.maxStorageBufferBindingSize;
+  }
+
+  /**
+   * Largest storage buffer the pool creates, in bytes: the adapter's maxStorageBufferBindingSize
+   * unless lowered. Tensors above it are split by rows (kernels/gpu/split.ts). Tests lower it to a
+   * few KiB so that small models exercise the split paths. It can never exceed the adapter's limit.
+   */
+  get maxBindingBytes(): number {
+    return this.bindingLimit;
+  }
+
+  set maxBindingBytes(bytes: number) {
+    const adapterLimit = this.device.limits.maxStorageBufferBindingSize;
+    if (!Number.isInteger(bytes) || bytes < 4 || bytes > adapterLimit) {
+      throw new Error(`maxBindingBytes must be an integer from 4 to this adapter's maxStorageBufferBindingSize of ${adapterLimit} bytes, got ${bytes}.`);
+    }
+    this.bindingLimit = bytes;
+  }
 
   /**
    * Creates a buffer of `size` bytes (rounded up to a multiple of 4) counted under `category`.
-   * Storage buffers larger than the adapter's binding limit are rejected here with the label and
-   * sizes, because binding them later fails with a far less useful validation error.
+   * Storage buffers larger than the binding limit (`maxBindingBytes`) are rejected here with the
+   * label and sizes, because binding them later fails with a far less useful validation error.
    */
   create(label: string, category: MemoryCategory, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
     if (!Number.isFinite(size) || size < 0) {
       throw new Error(`Buffer "${label}": invalid size ${size} bytes.`);
     }
     const padded = Math.max(4, Math.ceil(size / 4) * 4);
-    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
-    if (usage & GPUBufferUsage.STORAGE && padded > maxBinding) {
-      throw new Error(
-        `Buffer "${label}" needs ${padded} bytes, above this adapter's maxStorageBufferBindingSize of ` +
-          `${maxBinding} bytes. Use a smaller model or batch, or a GPU with higher limits.`,
-      );
+    if (usage & GPUBufferUsage.STORAGE && padded > this.bindingLimit) {
+      throw new Error(`Buffer "${label}" needs ${padded} bytes, above ${this.describeLimit()}. Use a smaller model or batch, or a GPU with higher limits.`);
     }
     const buffer = this.device.createBuffer({ label, size: padded, usage });
     this.live.set(buffer, { category, size: padded });
@@ -129,6 +145,13 @@ export class BufferPool {
     } finally {
       this.captures.push(...paused);
     }
+  }
+
+  /** Names the binding limit for error messages, saying when it was lowered below the adapter's. */
+  describeLimit(): string {
+    const adapterLimit = this.device.limits.maxStorageBufferBindingSize;
+    if (this.bindingLimit === adapterLimit) return `this adapter's maxStorageBufferBindingSize of ${adapterLimit} bytes`;
+    return `the binding limit of ${this.bindingLimit} bytes (lowered from this adapter's maxStorageBufferBindingSize of ${adapterLimit})`;
   }
 
   release(buffer: GPUBuffer): void {
