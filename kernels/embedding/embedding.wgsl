@@ -1,6 +1,9 @@
 // GPT-2 input embedding, one thread per output element:
 // out[b*T + t, c] = wte[tokens[b*T + t], c] + wpe[t, c]. A token id >= V reads as a zero row of wte
 // (the output is wpe[t, c] alone), so no id can index past the end of wte.
+// wte holds rows [row_start, row_start + rows) of the V×C table (all of it unless split): a thread
+// whose token lies outside them writes nothing, except that the chunk ending at row V writes the
+// rows of ids >= V.
 // Injected by the host: WORKGROUP_SIZE.
 
 struct Params {
@@ -8,6 +11,8 @@ struct Params {
   t: u32,
   c: u32,
   v: u32,
+  row_start: u32, // first row of the table held by wte
+  wte_rows: u32, // rows held by wte
 }
 
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;
@@ -29,7 +34,14 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 
   var token_value = 0.0;
   if (token < params.v) {
-    token_value = wte[token * params.c + channel];
+    // Unsigned wrap-around puts tokens below row_start far above wte_rows.
+    let local_row = token - params.row_start;
+    if (local_row >= params.wte_rows) {
+      return;
+    }
+    token_value = wte[local_row * params.c + channel];
+  } else if (params.row_start + params.wte_rows != params.v) {
+    return;
   }
   out[i] = token_value + wpe[position * params.c + channel];
 }

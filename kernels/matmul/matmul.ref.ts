@@ -1,11 +1,27 @@
 /**
+ * Placement of a product inside larger matrices, for weights split by rows. a is M×aColumns and
+ * the product reads its columns [aColumnOffset, aColumnOffset + K). out is M×outColumns and the
+ * product fills its columns [outColumnOffset, outColumnOffset + N). With `accumulate`, each sum
+ * starts from the value already in out (pass it as `out`) instead of zero.
+ */
+export interface MatmulWindow {
+  aColumns?: number;
+  aColumnOffset?: number;
+  outColumns?: number;
+  outColumnOffset?: number;
+  accumulate?: boolean;
+  /** Initial out, M×outColumns; updated in place and returned. Default zeros. */
+  out?: Float32Array;
+}
+
+/**
  * CPU reference of the matmul: out[M,N] = a[M,K] · b (+ bias[N]), row-major, accumulated in f64
  * and rounded once to f32. b is K×N (GPT-2 Conv1D layout) unless `transposeB`, then it is N×K
  * (a Linear weight or the tied wte used by the LM head) and enters the product transposed.
  * With `transposeA`, a is K×M and enters transposed (weight gradients dW = dYᵀ·X).
  */
 export function matmulRef(
-  a: Float32Array, // M×K, or K×M when transposeA
+  a: Float32Array, // M×K, or K×M when transposeA; M×aColumns with a window
   b: Float32Array, // K×N, or N×K when transposeB
   bias: Float32Array | null | undefined, // N
   M: number,
@@ -13,22 +29,32 @@ export function matmulRef(
   N: number,
   transposeB: boolean,
   transposeA = false,
+  window: MatmulWindow = {},
 ): Float32Array {
+  const aColumns = window.aColumns ?? K;
+  const aColumnOffset = window.aColumnOffset ?? 0;
+  const outColumns = window.outColumns ?? N;
+  const outColumnOffset = window.outColumnOffset ?? 0;
   if (transposeA && transposeB) throw new Error('matmulRef: transposeA and transposeB cannot both be set');
-  if (a.length < M * K) throw new Error(`matmulRef: a has ${a.length} elements, expected M*K = ${M}*${K} = ${M * K}`);
+  if (transposeA && (aColumns !== K || aColumnOffset !== 0)) throw new Error('matmulRef: a column window needs a non-transposed a');
+  if (aColumnOffset + K > aColumns) throw new Error(`matmulRef: a columns ${aColumnOffset} + ${K} exceed aColumns = ${aColumns}`);
+  if (outColumnOffset + N > outColumns) throw new Error(`matmulRef: out columns ${outColumnOffset} + ${N} exceed outColumns = ${outColumns}`);
+  if (a.length < M * aColumns) throw new Error(`matmulRef: a has ${a.length} elements, expected M*K = ${M}*${aColumns} = ${M * aColumns}`);
   if (b.length < K * N) throw new Error(`matmulRef: b has ${b.length} elements, expected K*N = ${K}*${N} = ${K * N}`);
   if (bias && bias.length < N) throw new Error(`matmulRef: bias has ${bias.length} elements, expected N = ${N}`);
 
-  const out = new Float32Array(M * N);
+  const out = window.out ?? new Float32Array(M * outColumns);
+  if (out.length < M * outColumns) throw new Error(`matmulRef: out has ${out.length} elements, expected M*outColumns = ${M * outColumns}`);
   for (let row = 0; row < M; row++) {
     for (let col = 0; col < N; col++) {
-      let sum = bias ? bias[col] : 0;
+      const index = row * outColumns + outColumnOffset + col;
+      let sum = (bias ? bias[col] : 0) + (window.accumulate ? out[index] : 0);
       for (let k = 0; k < K; k++) {
         const bValue = transposeB ? b[col * K + k] : b[k * N + col];
-        const aValue = transposeA ? a[k * M + row] : a[row * K + k];
+        const aValue = transposeA ? a[k * M + row] : a[row * aColumns + aColumnOffset + k];
         sum += aValue * bValue;
       }
-      out[row * N + col] = sum;
+      out[index] = sum;
     }
   }
   return out;

@@ -4,6 +4,14 @@
  * wte, V×C, this way). With `transposeA`, a is stored K×M and used transposed, so out = aᵀ·b: the
  * weight gradient of a Linear layer, dW = dYᵀ·X, is this product with a = dY and b = X. Each workgroup computes a TILE_M × TILE_N block of out, and each thread a
  * ROWS_PER_THREAD × COLS_PER_THREAD set of it, from tiles staged in workgroup memory.
+ *
+ * A weight b split by rows (kernels/gpu/split.ts) runs one product per chunk, placed by the
+ * optional window arguments. When b is K×N, a chunk holds rows [k0, k1) of the inner dimension: it
+ * reads columns [k0, k1) of a (`aColumns`, `aColumnOffset`) and adds onto out (`accumulate`).
+ * When b is N×K, a chunk holding rows [n0, n1) fills out columns [n0, n1) (`outColumns`,
+ * `outColumnOffset`). Accumulating continues each output's f32 fma chain from the value stored in
+ * out, in the same k order, so the chunked product is bit-identical to the unsplit one. The bias
+ * goes with the last chunk.
  */
 import { requireElements, requirePositiveDims } from '../gpu/validate';
 import type { GpuContext } from '../gpu/context';
@@ -57,16 +65,36 @@ export interface MatmulArgs {
   transposeB: boolean;
   /** Reads a as K×M and uses it transposed. Cannot be combined with transposeB. Default false. */
   transposeA?: boolean;
+  /** Row length of a (default K): a is M×aColumns and the product reads its columns [aColumnOffset, aColumnOffset + K). Not with transposeA. */
+  aColumns?: number;
+  aColumnOffset?: number;
+  /** Row length of out (default N): out is M×outColumns and the product fills its columns [outColumnOffset, outColumnOffset + N). */
+  outColumns?: number;
+  outColumnOffset?: number;
+  /** Starts each sum from the value in out instead of zero, continuing a product split along K. Default false. */
+  accumulate?: boolean;
 }
 
 export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Dispatch {
   const { a, b, bias, out, M, K, N, transposeB } = args;
   const transposeA = args.transposeA ?? false;
-  requirePositiveDims(label, 'matmul', { M, K, N });
+  const aColumns = args.aColumns ?? K;
+  const aColumnOffset = args.aColumnOffset ?? 0;
+  const outColumns = args.outColumns ?? N;
+  const outColumnOffset = args.outColumnOffset ?? 0;
+  requirePositiveDims(label, 'matmul', { M, K, N, aColumns, outColumns });
   if (transposeA && transposeB) throw new Error(`${label}: matmul supports transposeA or transposeB, not both`);
-  requireElements(label, 'matmul', 'a', a, M * K, `M*K = ${M}*${K}`);
+  if (transposeA && (aColumns !== K || aColumnOffset !== 0)) throw new Error(`${label}: matmul a column window needs a non-transposed a`);
+  if (!Number.isInteger(aColumnOffset) || aColumnOffset < 0 || aColumnOffset + K > aColumns) {
+    throw new Error(`${label}: matmul a columns ${aColumnOffset}..${aColumnOffset + K - 1} must lie within aColumns = ${aColumns}`);
+  }
+  if (!Number.isInteger(outColumnOffset) || outColumnOffset < 0 || outColumnOffset + N > outColumns) {
+    throw new Error(`${label}: matmul out columns ${outColumnOffset}..${outColumnOffset + N - 1} must lie within outColumns = ${outColumns}`);
+  }
+  if (M * Math.max(aColumns, outColumns) > 2 ** 32) throw new Error(`${label}: matmul of ${M} rows of ${Math.max(aColumns, outColumns)} columns exceeds the u32 index range`);
+  requireElements(label, 'matmul', 'a', a, M * aColumns, aColumns === K ? `M*K = ${M}*${K}` : `M*aColumns = ${M}*${aColumns}`);
   requireElements(label, 'matmul', 'b', b, K * N, `K*N = ${K}*${N}`);
-  requireElements(label, 'matmul', 'out', out, M * N, `M*N = ${M}*${N}`);
+  requireElements(label, 'matmul', 'out', out, M * outColumns, outColumns === N ? `M*N = ${M}*${N}` : `M*outColumns = ${M}*${outColumns}`);
   if (bias) requireElements(label, 'matmul', 'bias', bias, N, `N = ${N}`);
   if (out === a || out === b) throw new Error(`${label}: matmul out must be a separate buffer from a and b`);
 
@@ -87,7 +115,16 @@ export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Di
   else if (transposeB) layout = 'nt';
   const variant: MatmulVariant = bias ? `${layout}-bias` : layout;
   const pipeline = ctx.pipelines.get(`matmul-${variant}`, () => wgslConstants(SHADER_CONSTANTS) + source, ENTRY_POINTS[variant]);
-  const params = makeUniform(ctx, `${label} params`, [['u32', M], ['u32', K], ['u32', N]]);
+  const params = makeUniform(ctx, `${label} params`, [
+    ['u32', M],
+    ['u32', K],
+    ['u32', N],
+    ['u32', aColumns],
+    ['u32', aColumnOffset],
+    ['u32', outColumns],
+    ['u32', outColumnOffset],
+    ['u32', args.accumulate ? 1 : 0],
+  ]);
   const buffers = bias ? [a, b, out, params, bias] : [a, b, out, params];
   return {
     label,

@@ -2,6 +2,10 @@
 // The *_nn entry points read b as K×N (GPT-2 Conv1D layout); the *_nt entry points read b as N×K
 // (a Linear weight, or the tied wte of the LM head) and use it transposed. The *_tn entry points
 // read a as K×M and use it transposed, with b K×N (weight gradients dW = dYᵀ·X).
+// A product can sit inside larger matrices (one chunk of a weight split by rows): the *_nn and *_nt
+// entry points read a's columns [a_offset, a_offset + K) of rows a_stride long, every entry point
+// writes out's columns [out_offset, out_offset + N) of rows out_stride long, and with accumulate
+// each sum starts from the value already in out, continuing the same fma chain.
 //
 // A workgroup of WORKGROUP_X × WORKGROUP_Y threads computes one TILE_M × TILE_N block of out.
 // Thread (x, y) owns rows y + i·WORKGROUP_Y and columns x + j·WORKGROUP_X of that block, so
@@ -14,6 +18,11 @@ struct Params {
   m: u32,
   k: u32,
   n: u32,
+  a_stride: u32, // row length of a (non-transposed), K unless a is wider
+  a_offset: u32, // column of a where this product's k = 0 lies
+  out_stride: u32, // row length of out, N unless out is wider
+  out_offset: u32, // column of out where this product's column 0 lies
+  accumulate: u32, // 1: start each sum from out
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -37,7 +46,7 @@ fn load_a_tile(row0: u32, k0: u32, thread: u32) {
     let k = k0 + kk;
     var value = 0.0;
     if (row < params.m && k < params.k) {
-      value = a[row * params.k + k];
+      value = a[row * params.a_stride + params.a_offset + k];
     }
     a_tile[r * TILE_K + kk] = value;
   }
@@ -95,6 +104,17 @@ fn tile_product(group: vec2<u32>, local: vec2<u32>, transpose_a: bool, transpose
   let col0 = group.x * TILE_N;
   let thread = local.y * WORKGROUP_X + local.x;
   var acc: Accumulator;
+  if (params.accumulate != 0u) {
+    for (var i = 0u; i < ROWS_PER_THREAD; i++) {
+      let row = row0 + local.y + i * WORKGROUP_Y;
+      for (var j = 0u; j < COLS_PER_THREAD; j++) {
+        let col = col0 + local.x + j * WORKGROUP_X;
+        if (row < params.m && col < params.n) {
+          acc[i][j] = out[row * params.out_stride + params.out_offset + col];
+        }
+      }
+    }
+  }
   var a_values: array<f32, ROWS_PER_THREAD>;
   var b_values: array<f32, COLS_PER_THREAD>;
 
@@ -147,7 +167,7 @@ fn store_tile(group: vec2<u32>, local: vec2<u32>, acc: Accumulator, bias_values:
     for (var j = 0u; j < COLS_PER_THREAD; j++) {
       let col = group.x * TILE_N + local.x + j * WORKGROUP_X;
       if (row < params.m && col < params.n) {
-        out[row * params.n + col] = acc[i][j] + bias_values[j];
+        out[row * params.out_stride + params.out_offset + col] = acc[i][j] + bias_values[j];
       }
     }
   }

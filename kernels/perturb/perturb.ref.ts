@@ -8,13 +8,17 @@
 import { gaussianRef } from '../rng/rng.ref';
 import type { StepParams } from './step-params';
 
-/** Full-rank perturbation of n elements, rounding in f32 after each operation as the GPU does. */
-export function perturbFullRef(src: Float32Array, n: number, stream: number, applyDecay: boolean, p: StepParams): Float32Array {
+/**
+ * Full-rank perturbation of n elements, rounding in f32 after each operation as the GPU does.
+ * Element i draws gaussian(seed, stream, indexOffset + i): a chunk of a tensor split by rows passes
+ * its first element's index in the whole tensor.
+ */
+export function perturbFullRef(src: Float32Array, n: number, stream: number, applyDecay: boolean, p: StepParams, indexOffset = 0): Float32Array {
   if (src.length < n) throw new Error(`perturbFullRef: src has ${src.length} elements, fewer than n = ${n}`);
   const dst = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const base = applyDecay ? Math.fround(p.keep * src[i]) : src[i];
-    dst[i] = base + Math.fround(p.c * gaussianRef(p.seed, stream, i));
+    dst[i] = base + Math.fround(p.c * gaussianRef(p.seed, stream, indexOffset + i));
   }
   return dst;
 }

@@ -113,26 +113,36 @@ export interface PerturbLowRankArgs {
   step: GPUBuffer;
   /** Row of U that row 0 of src/dst corresponds to (default 0), for a matrix split by rows. */
   rowOffset?: number;
+  /**
+   * Rows of the whole matrix, which U has (default rowOffset + m). With a matrix split by rows, each
+   * chunk passes its own m and rowOffset and the whole matrix's row count here.
+   */
+  totalRows?: number;
 }
 
 /** Builds the low-rank perturbation dispatch for one m×n matrix: one workgroup per row. */
 export function makePerturbLowRank(ctx: GpuContext, label: string, args: PerturbLowRankArgs): Dispatch {
   const { m, n, r } = args;
   const rowOffset = args.rowOffset ?? 0;
+  const totalRows = args.totalRows ?? rowOffset + m;
   checkU32(`${label}: m`, m);
   checkU32(`${label}: n`, n);
   checkU32(`${label}: rowOffset`, rowOffset);
   if (!Number.isInteger(r) || r < 1 || r > LOW_RANK_MAX_RANK) {
     throw new Error(`${label}: rank r must be an integer in [1, ${LOW_RANK_MAX_RANK}], got ${r}`);
   }
-  if (rowOffset === 0 && r > Math.min(m, n)) {
-    throw new Error(`${label}: rank r = ${r} exceeds min(m, n) = ${Math.min(m, n)}; pass the effective rank min(r, m, n)`);
+  if (!Number.isInteger(totalRows) || rowOffset + m > totalRows) {
+    throw new Error(`${label}: rows ${rowOffset}..${rowOffset + m - 1} must lie within totalRows = ${totalRows}`);
+  }
+  if (r > Math.min(totalRows, n)) {
+    const rows = totalRows === m ? 'm' : 'totalRows';
+    throw new Error(`${label}: rank r = ${r} exceeds min(${rows}, n) = ${Math.min(totalRows, n)}; pass the effective rank min(r, m, n)`);
   }
   if (m * n > 2 ** 32) throw new Error(`${label}: m·n = ${m * n} exceeds the u32 index range`);
   if (!Number.isFinite(args.scale)) throw new Error(`${label}: scale must be finite, got ${args.scale}`);
   requireElements(label, 'perturb', 'src', args.src, m * n, `m·n = ${m}·${n}`);
   requireElements(label, 'perturb', 'dst', args.dst, m * n, `m·n = ${m}·${n}`);
-  requireElements(label, 'perturb', 'u', args.u, (rowOffset + m) * r, `(rowOffset + m)·r = (${rowOffset} + ${m})·${r}`);
+  requireElements(label, 'perturb', 'u', args.u, totalRows * r, `totalRows·r = ${totalRows}·${r}`);
   requireElements(label, 'perturb', 'v', args.v, n * r, `n·r = ${n}·${r}`);
   requireElements(label, 'perturb', 'sigma', args.sigma, r * r, `r·r = ${r}·${r}`);
 
