@@ -5,7 +5,6 @@
  * their PyTorch parameter names and shapes (Linear (out, in), conv (out, in, kh, kw)).
  */
 import type { GpuContext } from '../../kernels/gpu/context';
-import { readF32 } from '../../kernels/gpu/dispatch';
 import type { Gpt2Model } from './gpt2';
 import { writeSafetensors } from './safetensors';
 import type { VisionNet } from './vision';
@@ -13,9 +12,9 @@ import type { VisionNet } from './vision';
 /** Prefix of the transformer tensors in GPT2LMHeadModel checkpoints. */
 const GPT2_PREFIX = 'transformer.';
 
-/** Reads every GPT-2 parameter back from the GPU and serializes them in checkpoint order. */
-export async function exportGpt2Safetensors(ctx: GpuContext, model: Gpt2Model): Promise<Uint8Array> {
-  const values = await Promise.all(model.parameters.map((param) => readF32(ctx, param.buffer, param.numel)));
+/** Reads every GPT-2 parameter back from the GPU (a tensor split by rows comes back whole) and serializes them in checkpoint order. */
+export async function exportGpt2Safetensors(_ctx: GpuContext, model: Gpt2Model): Promise<Uint8Array> {
+  const values = await Promise.all(model.parameters.map((param) => model.readParameter(param)));
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   model.parameters.forEach((param, i) => tensors.set(GPT2_PREFIX + param.name, { shape: [...param.shape], data: values[i] }));
   return writeSafetensors(tensors);

@@ -6,6 +6,12 @@
  * A forward plan is built once per (B, T, parameter view) and re-encoded every step. The perturbed
  * plans of the zeroth-order optimizers read parameters through a view that first materialises
  * `θ + c·Z` into a small scratch slot. So the master weights are written only by the update.
+ *
+ * A 2-D weight above the binding limit (`ctx.maxBindingBytes`) is stored as several buffers of
+ * whole rows (kernels/gpu/split.ts). The ops that read it run once per chunk: the embedding gather
+ * writes the tokens of the chunk's rows, the tied head fills the chunk's logit columns, and a
+ * Conv1D matmul adds the chunk's part of the inner dimension. Each result is bit-identical to the
+ * unsplit tensor's, and a tensor that fits is one chunk with the dispatches it always had.
  */
 import type { GpuContext } from '../../kernels/gpu/context';
 import type { Dispatch } from '../../kernels/gpu/dispatch';
@@ -16,6 +22,7 @@ import { makeEmbedding } from '../../kernels/embedding/embedding';
 import { makeGelu } from '../../kernels/gelu/gelu';
 import { makeLayerNorm } from '../../kernels/layernorm/layernorm';
 import { makeMatmul } from '../../kernels/matmul/matmul';
+import { chunkLabel, largestChunkElements, planRowChunks, readRowChunks, uploadRowChunks, type RowChunk, type RowRange } from '../../kernels/gpu/split';
 import type { Gpt2Config } from './gpt2-config';
 import { gpt2ExpectedShapes } from './gpt2-weights';
 
@@ -32,19 +39,38 @@ export interface Parameter {
   cols: number;
   /** Biases and LayerNorm parameters are excluded from weight decay. */
   decay: boolean;
-  buffer: GPUBuffer;
+  /**
+   * Buffers of whole rows in order, each within the binding limit: a single chunk holding every
+   * row unless the tensor is split.
+   */
+  chunks: readonly RowChunk[];
+  /** The buffer of an unsplit tensor. Throws for a split one, whose rows live in `chunks`. */
+  readonly buffer: GPUBuffer;
 }
 
 /** Scratch slots a perturbed view may write into; one forward op uses at most two at once. */
 export type ScratchSlot = 'matrix' | 'matrix2' | 'vector' | 'vector2';
 
-/**
- * Returns the buffer an op should read for `param`, and the dispatches that fill it first.
- * The plain view returns the master weights and no dispatches.
- */
-export type ParameterView = (param: Parameter, slot: ScratchSlot) => { buffer: GPUBuffer; dispatches: Dispatch[] };
+/** One chunk of a parameter as an op reads it: the buffer holding rows [rowStart, rowStart + rows) and the dispatches that fill it. */
+export interface ViewChunk extends RowRange {
+  buffer: GPUBuffer;
+  dispatches: Dispatch[];
+}
 
-export const plainView: ParameterView = (param) => ({ buffer: param.buffer, dispatches: [] });
+/**
+ * Returns, per chunk of `param`, the buffer an op should read and the dispatches that fill it
+ * first. A view may reuse one scratch buffer for every chunk, so the caller records chunk i's
+ * dispatches and then the op on chunk i before chunk i + 1's dispatches. The plain view returns the
+ * master weights and no dispatches.
+ */
+export type ParameterView = (param: Parameter, slot: ScratchSlot) => ViewChunk[];
+
+export const plainView: ParameterView = (param) => param.chunks.map((chunk) => ({ ...chunk, dispatches: [] }));
+
+/** Tensors the forward reads by rows, chunk by chunk: wte and the Conv1D weights. Others must fit one binding. */
+function splittable(name: string, shape: readonly number[]): boolean {
+  return shape.length === 2 && name !== 'wpe.weight';
+}
 
 /** Activation buffers of one (B, T) shape, shared by every plan of that shape. */
 export interface Activations {
@@ -83,25 +109,43 @@ export class Gpt2Model {
     readonly config: Gpt2Config,
     weights: Map<string, Float32Array>,
   ) {
-    for (const [name, shape] of gpt2ExpectedShapes(config)) {
+    // Every tensor is checked and planned before the first upload, so a bad one allocates nothing.
+    const plans = [...gpt2ExpectedShapes(config)].map(([name, shape]) => {
       const data = weights.get(name);
       if (!data) throw new Error(`GPT-2 weights: tensor "${name}" is missing.`);
       const numel = shape.reduce((a, b) => a * b, 1);
       if (data.length !== numel) {
         throw new Error(`GPT-2 weights: tensor "${name}" has ${data.length} values, expected ${numel} for shape [${shape.join(', ')}].`);
       }
-      const param: Parameter = {
-        index: this.parameters.length,
-        name,
-        shape,
-        numel,
-        rows: shape.length === 2 ? shape[0] : 1,
-        cols: shape.length === 2 ? shape[1] : shape[0],
-        decay: shape.length === 2,
-        buffer: ctx.pool.storageFrom(name, 'weights', data),
-      };
-      this.parameters.push(param);
-      this.byName.set(name, param);
+      const rows = shape.length === 2 ? shape[0] : 1;
+      const cols = shape.length === 2 ? shape[1] : shape[0];
+      // An unsplittable tensor is one chunk; the pool rejects it with its name if it is too large.
+      const ranges = splittable(name, shape) ? planRowChunks(name, rows, cols, ctx.maxBindingBytes) : [{ rowStart: 0, rows }];
+      return { name, shape, numel, rows, cols, data, ranges };
+    });
+    try {
+      for (const { name, shape, numel, rows, cols, data, ranges } of plans) {
+        const chunks = uploadRowChunks(ctx, name, 'weights', data, cols, ranges);
+        const param: Parameter = {
+          index: this.parameters.length,
+          name,
+          shape,
+          numel,
+          rows,
+          cols,
+          decay: shape.length === 2,
+          chunks,
+          get buffer(): GPUBuffer {
+            if (chunks.length !== 1) throw new Error(`GPT-2: tensor "${name}" is split into ${chunks.length} buffers by rows; read its chunks.`);
+            return chunks[0].buffer;
+          },
+        };
+        this.parameters.push(param);
+        this.byName.set(name, param);
+      }
+    } catch (error) {
+      this.release();
+      throw error;
     }
   }
 
@@ -115,15 +159,23 @@ export class Gpt2Model {
     return param;
   }
 
-  /** Element counts each scratch slot needs: `buildForward` reads wpe through matrix2, every other matrix through matrix. */
+  /**
+   * Element counts each scratch slot needs: `buildForward` reads wpe through matrix2, every other
+   * matrix through matrix, one chunk at a time, so matrix must fit the largest chunk.
+   */
   scratchSizes(): Record<ScratchSlot, number> {
     let matrix = 0;
     let vector = 0;
     for (const param of this.parameters) {
-      if (param.shape.length === 2) matrix = Math.max(matrix, param.numel);
+      if (param.shape.length === 2) matrix = Math.max(matrix, largestChunkElements(param.chunks, param.cols));
       else vector = Math.max(vector, param.numel);
     }
     return { matrix, matrix2: this.param('wpe.weight').numel, vector, vector2: vector };
+  }
+
+  /** Reads a parameter back whole (row-major, its chunks joined). For tests, setup and export only. */
+  readParameter(param: Parameter): Promise<Float32Array> {
+    return readRowChunks(this.ctx, param.chunks, param.cols);
   }
 
   /** Creates activation buffers for batches of B sequences of T tokens. */
@@ -131,6 +183,7 @@ export class Gpt2Model {
     const { nEmbd: C, vocabSize: V, nPositions: P } = this.config;
     if (T > P) throw new Error(`Sequence length ${T} exceeds the model's context of ${P} tokens. Use a sequence length of at most ${P}.`);
     const N = B * T;
+    this.checkActivationSizes(B, T);
     const pool = this.ctx.pool;
     const make = (name: string, floats: number) => pool.storage(`${label}.${name}`, 'activations', floats * 4);
     const activations: Omit<Activations, 'buffers'> = {
@@ -152,6 +205,25 @@ export class Gpt2Model {
     };
     const buffers = Object.values(activations).filter((value): value is GPUBuffer => typeof value === 'object');
     return { ...activations, buffers };
+  }
+
+  /**
+   * Activations are never split, so the widest, the logits (B·T × V), must fit one binding. Says
+   * how many tokens per batch would fit, rather than failing in the pool with the buffer size alone.
+   */
+  private checkActivationSizes(B: number, T: number): void {
+    const { nEmbd: C, vocabSize: V } = this.config;
+    const limit = this.ctx.maxBindingBytes;
+    const N = B * T;
+    for (const [name, width] of [['logits', V], ['hidden', 4 * C], ['qkv', 3 * C]] as const) {
+      const bytes = N * width * 4;
+      if (bytes <= limit) continue;
+      const maxTokens = Math.floor(limit / (4 * Math.max(V, 4 * C)));
+      throw new Error(
+        `Batch ${B} × sequence length ${T} = ${N} tokens need a ${name} buffer of ${N} × ${width} f32 values = ${bytes} bytes, ` +
+          `above ${this.ctx.pool.describeLimit()}. Lower the batch size or the sequence length so that batch × sequence length ≤ ${maxTokens}.`,
+      );
+    }
   }
 
   releaseActivations(activations: Activations): void {
@@ -178,16 +250,35 @@ export class Gpt2Model {
     const N = B * T;
     const a = activations;
     const dispatches: Dispatch[] = [];
+    // A tensor read whole: one chunk, since only splittable tensors have more.
     const use = (name: string, slot: ScratchSlot): GPUBuffer => {
-      const viewed = view(this.param(name), slot);
+      const [viewed, ...rest] = view(this.param(name), slot);
+      if (rest.length) throw new Error(`GPT-2: tensor "${name}" is split, but the forward reads it whole.`);
       dispatches.push(...viewed.dispatches);
       return viewed.buffer;
     };
+    // A tensor read chunk by chunk: each chunk's view dispatches, then the op on that chunk.
+    const perChunk = (name: string, slot: ScratchSlot, op: (chunk: ViewChunk, i: number, count: number) => Dispatch) => {
+      const chunks = view(this.param(name), slot);
+      chunks.forEach((chunk, i) => dispatches.push(...chunk.dispatches, op(chunk, i, chunks.length)));
+    };
 
-    // 1. Token plus position embedding into residualA.
-    const wte = use('wte.weight', 'matrix');
+    // 1. Token plus position embedding into residualA, one dispatch per chunk of wte rows.
     const wpe = use('wpe.weight', 'matrix2');
-    dispatches.push(makeEmbedding(ctx, `${label} embedding`, { tokens: a.tokens, wte, wpe, out: a.residualA, B, T, C, V }));
+    perChunk('wte.weight', 'matrix', (wte, _i, count) =>
+      makeEmbedding(ctx, chunkLabel(`${label} embedding`, wte, count), {
+        tokens: a.tokens,
+        wte: wte.buffer,
+        wpe,
+        out: a.residualA,
+        B,
+        T,
+        C,
+        V,
+        wteRowStart: wte.rowStart,
+        wteRows: wte.rows,
+      }),
+    );
 
     // 2. Transformer blocks; the residual stream alternates A → B → A within a block.
     for (let layer = 0; layer < nLayer; layer++) {
@@ -198,10 +289,25 @@ export class Gpt2Model {
         const beta = use(`${p}${prefix}.bias`, 'vector2');
         dispatches.push(makeLayerNorm(ctx, `${tag} ${prefix}`, { x, gamma, beta, out: a.normed, N, C, eps }));
       };
+      // A chunk of Conv1D weight rows is a slice of the inner dimension: the chunks add up in
+      // order onto out, continuing each sum, and the last one adds the bias.
       const linear = (prefix: string, x: GPUBuffer, out: GPUBuffer, K: number, M: number) => {
-        const weight = use(`${p}${prefix}.weight`, 'matrix');
         const bias = use(`${p}${prefix}.bias`, 'vector');
-        dispatches.push(makeMatmul(ctx, `${tag} ${prefix}`, { a: x, b: weight, bias, out, M: N, K, N: M, transposeB: false }));
+        perChunk(`${p}${prefix}.weight`, 'matrix', (weight, i, count) =>
+          makeMatmul(ctx, chunkLabel(`${tag} ${prefix}`, weight, count), {
+            a: x,
+            b: weight.buffer,
+            bias: i === count - 1 ? bias : undefined,
+            out,
+            M: N,
+            K: weight.rows,
+            N: M,
+            transposeB: false,
+            aColumns: K,
+            aColumnOffset: weight.rowStart,
+            accumulate: i > 0,
+          }),
+        );
       };
 
       layerNorm('ln_1', a.residualA);
@@ -221,8 +327,20 @@ export class Gpt2Model {
     const gamma = use('ln_f.weight', 'vector');
     const beta = use('ln_f.bias', 'vector2');
     dispatches.push(makeLayerNorm(ctx, `${label} ln_f`, { x: a.residualA, gamma, beta, out: a.normed, N, C, eps }));
-    const head = use('wte.weight', 'matrix');
-    dispatches.push(makeMatmul(ctx, `${label} lm_head`, { a: a.normed, b: head, out: a.logits, M: N, K: C, N: V, transposeB: true }));
+    // Each chunk of wte rows gives the logit columns of its vocabulary rows.
+    perChunk('wte.weight', 'matrix', (head, _i, count) =>
+      makeMatmul(ctx, chunkLabel(`${label} lm_head`, head, count), {
+        a: a.normed,
+        b: head.buffer,
+        out: a.logits,
+        M: N,
+        K: C,
+        N: head.rows,
+        transposeB: true,
+        outColumns: V,
+        outColumnOffset: head.rowStart,
+      }),
+    );
 
     // 4. Loss: per-token cross-entropy, then the mean over unmasked tokens.
     dispatches.push(makeCrossEntropy(ctx, `${label} cross-entropy`, { logits: a.logits, targets: a.targets, mask: a.mask, losses: a.losses, N, V }));
@@ -243,6 +361,6 @@ export class Gpt2Model {
   }
 
   release(): void {
-    for (const param of this.parameters) this.ctx.pool.release(param.buffer);
+    for (const param of this.parameters) for (const chunk of param.chunks) this.ctx.pool.release(chunk.buffer);
   }
 }

@@ -7,6 +7,8 @@
  *   Z = sqrt(m·n) / r_eff · U Σ Vᵀ          (so E‖Z‖²_F = m·n, and MeZO's ε and η carry over)
  * 1-D tensors use MeZO's full Gaussian z. The step is MeZO's: g = (L+ − L−)/(2ε), θ ← θ − η(g·Z + λθ).
  * Z is never materialised: the perturbation kernel computes c·U(ΣVᵀ) element by element.
+ * A weight split by rows keeps one U for the whole matrix; each chunk reads the rows of U that
+ * match its own rows.
  */
 import type { GpuContext } from '../../kernels/gpu/context';
 import type { Dispatch } from '../../kernels/gpu/dispatch';
@@ -14,6 +16,7 @@ import { makePerturbLowRank, makeStepParams, writeStepParams } from '../../kerne
 import { makeQr } from '../../kernels/qr/qr';
 import { makeGaussianFill } from '../../kernels/rng/rng';
 import type { Gpt2Model, Parameter } from '../model/gpt2';
+import { chunkLabel, type RowRange } from '../../kernels/gpu/split';
 import type { SubzeroConfig } from '../run/types';
 import { subspaceSeed, ZerothOrderBase } from './zo';
 
@@ -72,25 +75,27 @@ export class Subzero extends ZerothOrderBase {
     }
   }
 
-  /** Builds `dst = keep·src + c·Z`: low-rank for 2-D tensors, full-rank otherwise. */
-  protected override perturbDispatch(param: Parameter, src: GPUBuffer, dst: GPUBuffer, applyDecay: boolean): Dispatch {
+  /** Builds `dst = keep·src + c·Z` over the rows `chunk`: low-rank for 2-D tensors, full-rank otherwise. */
+  protected override perturbDispatch(param: Parameter, chunk: RowRange, src: GPUBuffer, dst: GPUBuffer, applyDecay: boolean): Dispatch {
     const subspace = this.subspaces?.get(param.index);
-    if (!subspace) return super.perturbDispatch(param, src, dst, applyDecay);
+    if (!subspace) return super.perturbDispatch(param, chunk, src, dst, applyDecay);
     const { rows: m, cols: n } = param;
     const r = subspace.rank;
-    const label = `subzero ${src === dst ? 'update' : 'perturb'} ${param.name}`;
+    const label = chunkLabel(`subzero ${src === dst ? 'update' : 'perturb'} ${param.name}`, chunk, param.chunks.length);
     return makePerturbLowRank(this.ctx, label, {
       src,
       dst,
       u: subspace.u,
       v: subspace.v,
       sigma: subspace.sigma,
-      m,
+      m: chunk.rows,
       n,
       r,
       scale: Math.sqrt(m * n) / r,
       applyDecay,
       step: this.stepParams,
+      rowOffset: chunk.rowStart,
+      totalRows: m,
     });
   }
 

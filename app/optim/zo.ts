@@ -7,12 +7,17 @@
  *   θ ← (1 − ηλ)·θ − η·g·Z                regenerated from s; λ only for 2-D weights
  * The perturbed view materialises θ + c·Z into a scratch slot just before the op that reads it, so
  * the fp32 master weights see exactly one rounding per step (the update) and never drift.
+ *
+ * A tensor split by rows is perturbed and updated chunk by chunk. Each chunk draws the Gaussian
+ * indices (SubZero: reads the rows of U) of its rows in the whole tensor, so a split run is
+ * bit-identical to an unsplit one. The scratch slot fits one chunk and is reused by each in turn.
  */
 import type { GpuContext } from '../../kernels/gpu/context';
 import type { Dispatch } from '../../kernels/gpu/dispatch';
 import { makePerturbFull, makeStepParams, writeStepParams } from '../../kernels/perturb/perturb';
+import { chunkLabel, type RowRange } from '../../kernels/gpu/split';
 import { philox4x32 } from '../../kernels/rng/rng.ref';
-import type { Gpt2Model, Parameter, ParameterView, ScratchSlot } from '../model/gpt2';
+import { plainView, type Gpt2Model, type Parameter, type ParameterView, type ScratchSlot } from '../model/gpt2';
 import type { OptimizerConfig } from '../run/types';
 
 /** Tensors that `freezeEmbeddings` keeps fixed. */
@@ -93,10 +98,16 @@ export class ZerothOrderBase implements ZerothOrderOptimizer {
     }
 
     this.perturbedView = (param, slot) => {
-      if (!this.isTrainable(param)) return { buffer: param.buffer, dispatches: [] };
+      if (!this.isTrainable(param)) return plainView(param, slot);
       const dst = this.scratch.get(slot);
       if (!dst) throw new Error(`${config.name}: unknown scratch slot "${slot}".`);
-      return { buffer: dst, dispatches: [this.perturbDispatch(param, param.buffer, dst, false)] };
+      // Every chunk lands in the same scratch buffer, which the forward reads before the next chunk.
+      return param.chunks.map((chunk) => ({
+        buffer: dst,
+        rowStart: chunk.rowStart,
+        rows: chunk.rows,
+        dispatches: [this.perturbDispatch(param, chunk, chunk.buffer, dst, false)],
+      }));
     };
     this.updateDispatches = [];
   }
@@ -106,7 +117,7 @@ export class ZerothOrderBase implements ZerothOrderOptimizer {
     const { buffers } = this.ctx.pool.capture(() => {
       for (const param of this.model.parameters) {
         if (!this.isTrainable(param)) continue;
-        this.updateDispatches.push(this.perturbDispatch(param, param.buffer, param.buffer, param.decay));
+        for (const chunk of param.chunks) this.updateDispatches.push(this.perturbDispatch(param, chunk, chunk.buffer, chunk.buffer, param.decay));
       }
     });
     this.owned.push(...buffers);
@@ -117,10 +128,21 @@ export class ZerothOrderBase implements ZerothOrderOptimizer {
     return !(this.config.freezeEmbeddings && EMBEDDING_NAMES.has(param.name));
   }
 
-  /** Builds `dst = keep·src + c·Z(param)`; the full-rank form draws z ~ N(0, I) element-wise. */
-  protected perturbDispatch(param: Parameter, src: GPUBuffer, dst: GPUBuffer, applyDecay: boolean): Dispatch {
-    const label = `${this.config.name} ${src === dst ? 'update' : 'perturb'} ${param.name}`;
-    return makePerturbFull(this.ctx, label, { src, dst, n: param.numel, stream: param.index, applyDecay, step: this.stepParams });
+  /**
+   * Builds `dst = keep·src + c·Z(param)` over the rows `chunk` of param, which src and dst contain.
+   * The full-rank form draws z ~ N(0, I) element-wise, at each element's index in the whole tensor.
+   */
+  protected perturbDispatch(param: Parameter, chunk: RowRange, src: GPUBuffer, dst: GPUBuffer, applyDecay: boolean): Dispatch {
+    const label = chunkLabel(`${this.config.name} ${src === dst ? 'update' : 'perturb'} ${param.name}`, chunk, param.chunks.length);
+    return makePerturbFull(this.ctx, label, {
+      src,
+      dst,
+      n: chunk.rows * param.cols,
+      stream: param.index,
+      applyDecay,
+      step: this.stepParams,
+      indexOffset: chunk.rowStart * param.cols,
+    });
   }
 
   prepareDispatches(_step: number): Dispatch[] {
