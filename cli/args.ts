@@ -13,7 +13,7 @@ import {
 } from '../app/run/config';
 import type { FirstOrderConfig, ModelSource, OptimizerConfig, RunConfig, ShampooConfig, VisionOptimizerConfig, VisionRunConfig } from '../app/run/types';
 import { HUB_DEFAULT_BASE, normalizeHubBase, parseHubReference, type HubReference } from '../app/model/hub';
-import { DEFAULT_HUB_CACHE_DIR, recordHubSettings, type NodeHubSettings } from './resources';
+import { DEFAULT_HUB_CACHE_DIR, type NodeHubSettings } from './resources';
 
 export const TRAIN_USAGE = `Usage: npm run train -- [--task language-model|vision] [flags]
 
@@ -304,8 +304,6 @@ function hubSettings(values: { model?: string; hub?: string; 'hub-base'?: string
   }
 
   const settings: NodeHubSettings = { base, cacheDir: values['no-hub-cache'] ? null : (values['hub-cache'] ?? DEFAULT_HUB_CACHE_DIR) };
-  // TODO: cli/train.ts should pass args.hub to readNodeResources; until it does, the settings reach it through this record.
-  recordHubSettings(settings);
   return { source: { kind: 'hub', repo: reference.repo, revision: reference.revision }, settings };
 }
 

@@ -33,15 +33,8 @@ export interface NodeHubSettings {
   cacheDir: string | null;
 }
 
-let recordedHubSettings: NodeHubSettings = { base: HUB_DEFAULT_BASE, cacheDir: DEFAULT_HUB_CACHE_DIR };
-
-/**
- * Records the Hub settings of this process (parseTrainArgs calls it with --hub-base and
- * --hub-cache). readNodeResources uses them when its caller passes none.
- */
-export function recordHubSettings(settings: NodeHubSettings): void {
-  recordedHubSettings = settings;
-}
+/** Hub settings when the caller passes none: the public Hub with the default cache folder. */
+const DEFAULT_HUB_SETTINGS: NodeHubSettings = { base: HUB_DEFAULT_BASE, cacheDir: DEFAULT_HUB_CACHE_DIR };
 
 /**
  * Creates a HubCache in a folder: one file per URL, named by the URL's SHA-256. A file is written under a
@@ -111,13 +104,13 @@ const printToStderr = (line: string) => process.stderr.write(line + '\n');
 
 /**
  * Resolves the config's model and dataset: `modelDir` and `datasetFile` override the embedded ones,
- * and a 'hub' model is downloaded with `hub` (default: the settings recordHubSettings stored).
+ * and a 'hub' model is downloaded with `hub` (default: the public Hub and DEFAULT_HUB_CACHE_DIR).
  */
 export async function readNodeResources(
   config: LanguageModelRunConfig,
   modelDir: string | null,
   datasetFile: string | null,
-  hub: NodeHubSettings = recordedHubSettings,
+  hub: NodeHubSettings = DEFAULT_HUB_SETTINGS,
 ): Promise<RunResources> {
   let model: ModelFiles | undefined;
   if (modelDir) {

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const { config } = args;
   let resources;
   try {
-    resources = config.task === 'vision' ? await readNodeVisionResources(config, args.imageFiles) : await readNodeResources(config, args.modelDir, args.datasetFile);
+    resources = config.task === 'vision' ? await readNodeVisionResources(config, args.imageFiles) : await readNodeResources(config, args.modelDir, args.datasetFile, args.hub ?? undefined);
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;

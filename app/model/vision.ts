@@ -408,7 +408,7 @@ export class VisionNet {
       largest = Math.max(largest, elements(layer.outputShape));
       if (layer.kind === 'conv') largest = Math.max(largest, elements(layer.outputShape.slice(0, 2)) * layer.inputShape[2] * CONV_KERNEL * CONV_KERNEL);
     }
-    return Math.floor(this.ctx.limits.maxStorageBufferBindingSize / (4 * largest));
+    return Math.floor(this.ctx.maxBindingBytes / (4 * largest));
   }
 
   /**

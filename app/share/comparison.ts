@@ -36,6 +36,7 @@ export interface BuildOptions {
 function comparisonModel(config: RunConfig, files: FileReference[] | undefined): ComparisonModel {
   const model = config.model;
   if (model.kind === 'files') return files ? { kind: 'files', name: model.name, files } : { kind: 'files', name: model.name };
+  if (model.kind === 'hub') return { kind: 'hub', repo: model.repo, revision: model.revision };
   return model.kind === 'embedded' ? { kind: 'embedded', id: model.id } : { kind: 'builtin', architecture: model.architecture };
 }
 

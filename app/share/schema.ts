@@ -4,6 +4,7 @@
  * The checks after that need several fields at once: runs agreeing on task, model, dataset and seed,
  * and series steps increasing and within the run's steps.
  */
+import { HUB_REPO_PATTERN, HUB_REVISION_PATTERN } from '../model/hub';
 import Ajv, { type ErrorObject } from 'ajv';
 import { MEMORY_CATEGORIES } from '../../kernels/gpu/pool';
 import { validateRunConfig } from '../run/config';
@@ -68,6 +69,11 @@ const modelSchema = {
       required: ['kind', 'name'],
       properties: { kind: { const: 'files' }, name: { type: 'string', maxLength: L.maxNameLength }, files: filesSchema },
     },
+    {
+      additionalProperties: false,
+      required: ['kind', 'repo', 'revision'],
+      properties: { kind: { const: 'hub' }, repo: { type: 'string', pattern: HUB_REPO_PATTERN }, revision: { type: 'string', pattern: HUB_REVISION_PATTERN } },
+    },
     { additionalProperties: false, required: ['kind', 'architecture'], properties: { kind: { const: 'builtin' }, architecture: { enum: ['mlp', 'cnn'] } } },
   ],
 } as const;
@@ -92,7 +98,7 @@ const datasetSchema = {
 } as const;
 
 /** Allowed `kind` values, for the message of an unknown one. */
-const KINDS: Record<string, string[]> = { model: ['embedded', 'files', 'builtin'], dataset: ['embedded', 'upload'] };
+const KINDS: Record<string, string[]> = { model: ['embedded', 'files', 'hub', 'builtin'], dataset: ['embedded', 'upload'] };
 
 function seriesSchema(minimum: number, maximum: number) {
   return {
@@ -306,7 +312,7 @@ function checkRun(comparison: Comparison, run: ComparisonRun, index: number, pro
 
 function checkSources(comparison: Comparison, problems: string[]): void {
   const { model, dataset, task } = comparison;
-  const modelKinds = task === 'vision' ? ['builtin'] : ['embedded', 'files'];
+  const modelKinds = task === 'vision' ? ['builtin'] : ['embedded', 'files', 'hub'];
   if (!modelKinds.includes(model.kind)) {
     problems.push(`model.kind must be ${modelKinds.map((kind) => JSON.stringify(kind)).join(' or ')} for the ${task} task (got ${JSON.stringify(model.kind)})`);
   }

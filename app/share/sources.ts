@@ -9,6 +9,8 @@ export function modelSourceOf(model: ComparisonModel): RunConfig['model'] {
       return { kind: 'embedded', id: model.id };
     case 'files':
       return { kind: 'files', name: model.name };
+    case 'hub':
+      return { kind: 'hub', repo: model.repo, revision: model.revision };
     case 'builtin':
       return { kind: 'builtin', architecture: model.architecture };
   }

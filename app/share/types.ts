@@ -27,6 +27,8 @@ export interface FileReference {
 export type ComparisonModel =
   | { kind: 'embedded'; id: string }
   | { kind: 'files'; name: string; files?: FileReference[] }
+  /** A Hugging Face repository: the page downloads it only after the person confirms. */
+  | { kind: 'hub'; repo: string; revision: string }
   | { kind: 'builtin'; architecture: VisionArchitecture };
 
 /**
