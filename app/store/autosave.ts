@@ -1,7 +1,7 @@
 /**
  * Writes each task's comparison to storage when its revision moves. Edits are written after
- * EDIT_DELAY_MS (typing in a field coalesces into one write); while a run records events, at most
- * once per RUN_SAVE_INTERVAL_MS, so a reload loses at most that much of a running run. `flush`
+ * EDIT_DELAY_MS, so typing in a field coalesces into one write. While a run records events, writes
+ * happen at most once per RUN_SAVE_INTERVAL_MS, so a reload loses at most that much of it. `flush`
  * writes at once; the page calls it on pagehide, but a browser may end the page before an
  * IndexedDB write completes.
  */
@@ -21,7 +21,7 @@ export interface StorageState {
   kind: ComparisonStorage['kind'] | null;
   /** Revision of each task's comparison that storage holds. */
   savedRevisions: Record<Task, number>;
-  /** Why the last save or the connection failed. */
+  /** Reason the last save or the connection failed. */
   message: string | null;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The points the comparison charts draw, per run: training loss, held-out loss and (vision)
  * held-out accuracy, against step or against training time. The charts and window.__playground
- * read the same function, so a browser test sees exactly what is drawn.
+ * read the same function, so a browser test reads exactly what is drawn.
  */
 import { downsampleSeries, elapsedMsAtStep, type Comparison, type ComparisonRun, type RunStatus, type Series } from '../share';
 import type { XAxis } from './comparison';
@@ -34,9 +34,9 @@ export interface ChartData {
 }
 
 /**
- * Points of `series`, min-max downsampled to `maxPoints` (downsampleSeries keeps every spike). On
- * the time axis a point's x is the training time at its step (interpolated between downsampled
- * time points); points without a time are left out.
+ * Returns the points of `series`, min-max downsampled to `maxPoints` so that every spike stays. On
+ * the time axis a point's x is the training time at its step, interpolated between downsampled time
+ * points, and points without a time are left out.
  */
 function points(run: ComparisonRun, series: Series, xAxis: XAxis, maxPoints: number): ChartPoint[] {
   const drawn = downsampleSeries(series, maxPoints);
@@ -53,11 +53,13 @@ function runSeries(run: ComparisonRun, task: Comparison['task'], xAxis: XAxis, m
   const base = { id: run.id, label: run.label, colour: run.colour, status: results?.summary.status ?? null };
   if (!results) return { ...base, trainLoss: [], evalLoss: [], accuracy: task === 'vision' ? [] : null };
   const { series } = results;
+  let accuracy: ChartPoint[] | null = null;
+  if (task === 'vision') accuracy = series.accuracy ? points(run, series.accuracy, xAxis, maxPoints) : [];
   return {
     ...base,
     trainLoss: points(run, series.trainLoss, xAxis, maxPoints),
     evalLoss: points(run, series.evalLoss, xAxis, maxPoints),
-    accuracy: task === 'vision' ? (series.accuracy ? points(run, series.accuracy, xAxis, maxPoints) : []) : null,
+    accuracy,
   };
 }
 

@@ -45,7 +45,7 @@ export interface SharedView {
   selectedRunId: string;
 }
 
-/** What the run form would change, and what it is compared against. */
+/** The config the run form derives for the selected run, and the shared settings it implies. */
 export interface FormTarget {
   /** The selected run's config as the form derives it. */
   config: RunConfig;
@@ -138,7 +138,7 @@ export function resetComparisonStore(): void {
 
 let nextNoticeId = 1;
 
-/** The comparison on screen: the shared one while a link is open, else the task's own. */
+/** Returns the comparison on screen: the shared one while a link is open, else the task's own. */
 export function displayedComparison(state: ComparisonState): Comparison {
   return state.shared?.comparison ?? state.local[state.task].comparison;
 }
@@ -147,7 +147,7 @@ export function displayedSelection(state: ComparisonState): string {
   return state.shared?.selectedRunId ?? state.local[state.task].selectedRunId;
 }
 
-/** Whether a run is active or queued. */
+/** Returns whether a run is active or queued. */
 export function isRunning(state: Pick<ComparisonState, 'activeRunId' | 'queue'>): boolean {
   return state.activeRunId !== null || state.queue.length > 0;
 }

@@ -38,7 +38,7 @@ export function rememberVerifiedUpload(refs: readonly FileReference[], files: re
   verified.set(referencesKey(refs), [...files]);
 }
 
-/** The files picked and checked earlier in this page for `dataset`, or null. */
+/** Returns the files picked and checked earlier in this page for `dataset`, or null. */
 export function verifiedUploadFor(dataset: ComparisonDataset): File[] | null {
   if (dataset.kind !== 'upload') return null;
   return verified.get(referencesKey(dataset.files)) ?? null;

@@ -1,6 +1,6 @@
 /**
  * Keeps the run forms and the selected run in step.
- * - Comparison to form: when the store asks for it (`formLoads` moves: another run selected, a
+ * - Comparison to form: when the store requests it (`formLoads` moves: another run selected, a
  *   comparison restored, opened from a link, kept or closed, a task switch, reverted edits), the
  *   selected run's config is loaded into the task's form. Picked upload files stay only when they
  *   were checked against the comparison's SHA-256 references.
@@ -15,12 +15,12 @@ import { clearModelFiles, deriveRunForm, loadLanguageModelForm, setDatasetFile, 
 import { referencesKey, referencesOf, rememberVerifiedUpload, verifiedUploadFor } from './file-hashes';
 import { deriveVisionRunForm, loadVisionForm, setImageFiles, useVisionConfigStore } from './vision-config';
 
-/** The derived config and problems of the form of `task`. */
+/** Returns the config derived from the form of `task`, with its problems. */
 export function deriveForm(task: Task): DerivedRunForm {
   return task === 'vision' ? deriveVisionRunForm(useVisionConfigStore.getState()) : deriveRunForm(useConfigStore.getState());
 }
 
-/** Upload files picked in the form of `task`. */
+/** Returns the upload files picked in the form of `task`. */
 export function pickedUploadFiles(task: Task): File[] {
   if (task === 'vision') return useVisionConfigStore.getState().imageFiles;
   const file = useConfigStore.getState().datasetFile;
@@ -54,8 +54,8 @@ export function loadSelectedRunIntoForm(state: ComparisonState): void {
 const FORM_MODEL_KINDS = ['embedded', 'files', 'builtin'];
 
 /**
- * The comparison model of the form's config. A comparison whose model the form cannot show (such as
- * one from a link or a CLI file) keeps it, and the config is given that model.
+ * Returns the comparison model of the form's config, and the config to propose. A comparison whose
+ * model the form cannot show (such as one from a link or a CLI file) keeps it, and the config gets that model.
  */
 function formModel(config: RunConfig, current: ComparisonModel): { model: ComparisonModel; config: RunConfig } {
   if (!FORM_MODEL_KINDS.includes(current.kind)) return { model: current, config: { ...config, model: modelSourceOf(current) } as RunConfig };

@@ -33,8 +33,8 @@ export function openShareHash(hash: string): HashOutcome {
 }
 
 /**
- * The share link of the comparison on screen, on the page address `pageUrl` (its hash is replaced).
- * Series are downsampled and rounded so that the link fits its length limit; see shareUrl.
+ * Builds the share link of the comparison on screen, on the page address `pageUrl` (its hash is
+ * replaced). Series are downsampled and rounded so that the link fits its length limit (see shareUrl).
  */
 export function shareLinkOf(pageUrl: string): string {
   return shareUrl(pageUrl, displayedComparison(useComparisonStore.getState()));

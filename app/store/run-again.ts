@@ -32,7 +32,7 @@ async function named(files: readonly File[]) {
   return Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
 }
 
-/** The model files a run reads: config.json, *.safetensors and tokenizer.json, by name. */
+/** Lists what is missing or misnamed among the model files a run reads: config.json, *.safetensors and tokenizer.json. */
 function modelFileProblems(files: readonly File[], expectedName: string): string[] {
   const problems: string[] = [];
   const names = files.map((file) => file.name.toLowerCase());
@@ -45,8 +45,9 @@ function modelFileProblems(files: readonly File[], expectedName: string): string
 }
 
 /**
- * Checks picked files against what `needs` lists: dataset files by size and SHA-256 (checkFiles);
- * model files by SHA-256 when the link has references, otherwise by name only (with a warning).
+ * Checks picked files against what `needs` lists. Dataset files are checked by size and SHA-256
+ * (checkFiles). Model files are checked by SHA-256 when the link has references, otherwise by name
+ * only, with a warning.
  */
 export async function checkRunAgainFiles(needs: RunAgainNeeds, datasetFiles: readonly File[], modelFiles: readonly File[]): Promise<FileCheck> {
   const problems: string[] = [];

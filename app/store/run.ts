@@ -1,8 +1,8 @@
 /**
  * Live state of the run executing now (or the last one): phase, progress, the latest memory
  * snapshot, samples, and the log and errors of the current batch of runs. Metric series and
- * summaries are recorded per run in the comparison store (comparison.ts); this store holds what a
- * comparison does not keep. Events arrive in batches (see app/run/client.ts), so one store update
+ * summaries are recorded per run in the comparison store (comparison.ts), and this store contains
+ * what a comparison does not record. Events arrive in batches (see app/run/client.ts), so one store update
  * and one redraw cover many steps.
  */
 import { create } from 'zustand';

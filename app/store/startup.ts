@@ -1,7 +1,7 @@
 /**
  * Page start-up of the stores: restores the saved comparisons, starts saving them and keeping the
- * forms in step, then opens a share link if the address carries one (a link opened later, by a
- * hash change, is handled the same way).
+ * forms in step, then opens a share link if the address carries one. A link opened later, by a
+ * hash change, is handled the same way.
  */
 import { markStorageUnavailable, startAutosave } from './autosave';
 import { addNotice, markReady, restoreSaved } from './comparison';

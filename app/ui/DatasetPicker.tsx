@@ -1,6 +1,7 @@
 import { setDatasetChoice, setDatasetFile, useConfigStore } from '../store/config';
 import { FieldProblems } from './fields';
 import { formatMiB } from './format';
+import { UploadReference } from './UploadReference';
 
 interface PickerProps {
   problems: Record<string, string[]>;
@@ -34,6 +35,7 @@ export function DatasetPicker({ problems, disabled }: PickerProps) {
               {check?.status === 'valid' && `, ${check.value.textCount} ${check.value.textCount === 1 ? 'text' : 'texts'}`}
             </p>
           )}
+          <UploadReference testId="dataset-reference" />
           <p className="note">
             <code>.txt</code>: plain text. <code>.jsonl</code>: one JSON object per line with a <code>text</code> field. <code>.csv</code>: a header row with a <code>text</code> column.
           </p>

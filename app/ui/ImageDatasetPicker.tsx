@@ -3,6 +3,7 @@ import { IMAGE_UPLOAD_EVAL_FRACTION } from '../run/vision-resources';
 import { setImageFiles, setVisionDatasetChoice, useVisionConfigStore } from '../store/vision-config';
 import { FieldProblems } from './fields';
 import { formatBytes } from './format';
+import { UploadReference } from './UploadReference';
 
 interface PickerProps {
   problems: Record<string, string[]>;
@@ -52,6 +53,7 @@ export function ImageDatasetPicker({ problems, disabled }: PickerProps) {
               ))}
             </ul>
           )}
+          <UploadReference testId="vision-dataset-reference" />
           {check?.status === 'reading' && <p className="note">Checking the files…</p>}
           {check?.status === 'valid' && (
             <p className="note" data-testid="vision-dataset-summary">

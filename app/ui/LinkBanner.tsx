@@ -30,7 +30,9 @@ export function LinkBanner() {
   const { comparison } = shared;
   const needs = runAgainNeeds(comparison);
   const withResults = comparison.runs.filter((run) => run.results).length;
-  const runAgainBlocked = webgpu === 'available' ? null : webgpu === 'checking' ? 'Checking for WebGPU…' : 'WebGPU is not available in this browser.';
+  let runAgainBlocked: string | null = null;
+  if (webgpu === 'checking') runAgainBlocked = 'Checking for WebGPU…';
+  if (webgpu === 'unavailable') runAgainBlocked = 'WebGPU is not available in this browser.';
 
   const runAgain = (datasetFiles: readonly File[], modelFiles: readonly File[]) => {
     try {

@@ -57,7 +57,7 @@ interface MemoryBarsProps {
   emptyText: string;
 }
 
-/** One horizontal bar per run with results, stacked by category from the run's peak bytes per category. */
+/** Draws one horizontal bar per run with results, stacked by category from the run's peak bytes per category. */
 function MemoryBars({ runs, candidates, emptyText }: MemoryBarsProps) {
   const withResults = useMemo(() => runs.filter((run) => run.results), [runs]);
   const categories = useMemo(() => MEMORY_CATEGORIES.filter((category) => candidates.includes(category) && withResults.some((run) => peaksOf(run, category) > 0)), [withResults, candidates]);
@@ -107,7 +107,7 @@ export function MemoryChart() {
 }
 
 /**
- * The optimizer's share of each run's peak memory: first-order state, Shampoo's preconditioner and
+ * Charts the optimizer's share of each run's peak memory: first-order state, Shampoo's preconditioner and
  * the quantization scales of 4-bit Shampoo. Activations dwarf them in the small vision nets, so the
  * full memory chart alone would hide how they compare.
  */

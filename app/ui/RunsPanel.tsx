@@ -11,9 +11,10 @@ import { CATEGORY_LABELS } from './MemoryChart';
 import { SharePanel } from './SharePanel';
 import { useDisplayedComparison, useFormLocked, useRunBlockedReason } from './useRunForm';
 
-/** Status shown for a run: its recorded status, or where it stands in the queue. */
+/** Returns the status shown for a run: its live phase while it executes, 'queued', or its recorded status. */
 function runStatus(run: ComparisonRun, queued: boolean, active: boolean, livePhase: string): string {
-  if (active) return livePhase === 'stopping' ? 'stopping' : livePhase === 'starting' ? 'starting' : 'running';
+  if (active && (livePhase === 'stopping' || livePhase === 'starting')) return livePhase;
+  if (active) return 'running';
   if (queued) return 'queued';
   return run.results?.summary.status ?? 'not run';
 }
@@ -38,7 +39,7 @@ interface RowProps {
   onlyRun: boolean;
 }
 
-/** One run: its summary, and Select, Run or Restart, Stop, Duplicate and Remove. */
+/** Renders one run's row: its summary, and Select, Run or Restart, Stop, Duplicate and Remove. */
 function RunRow({ run, vision, categories, selected, editable, blockedReason, canAdd, onlyRun }: RowProps) {
   const queued = useComparisonStore((state) => state.queue.includes(run.id));
   const active = useComparisonStore((state) => state.activeRunId === run.id);
@@ -112,7 +113,7 @@ function RunRow({ run, vision, categories, selected, editable, blockedReason, ca
   );
 }
 
-/** The comparison's runs: a summary table per run with its actions, and Add run, Share and the exports. */
+/** Renders the comparison's runs as a summary table with their actions, and Add run, Share and the exports. */
 export function RunsPanel() {
   const comparison = useDisplayedComparison();
   const selectedRunId = useComparisonStore((state) => state.shared?.selectedRunId ?? state.local[state.task].selectedRunId);

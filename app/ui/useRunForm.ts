@@ -55,9 +55,9 @@ export function useRunBlockedReason(): string | null {
   const selected = useSelectedRun();
 
   const problemCount = otherProblems.length + Object.values(fieldProblems).reduce((sum, list) => sum + list.length, 0);
-  if (!ready) return 'Restoring the saved comparisons…';
-  if (webgpu.status === 'checking') return 'Checking for WebGPU…';
   if (webgpu.status === 'unavailable') return 'WebGPU is not available in this browser.';
+  if (webgpu.status === 'checking') return 'Checking for WebGPU…';
+  if (!ready) return 'Restoring the saved comparisons…';
   if (shared) return 'This comparison comes from a link: press Run again, or Keep it, first.';
   if (running) return 'A run is in progress.';
   if (problemCount === 0 && pending.length > 0) return pending.join(' ');

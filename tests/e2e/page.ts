@@ -20,13 +20,27 @@ export function summary(page: Page): Promise<PlaygroundSummary> {
   });
 }
 
+/** Waits until no run executes or waits in the queue and the last run has finished. */
+export async function waitForRunsDone(page: Page, timeout = RUN_TIMEOUT_MS): Promise<void> {
+  await page.waitForFunction(() => window.__playground !== undefined && !window.__playground.running && window.__playground.phase === 'finished', undefined, { timeout, polling: 500 });
+}
+
+/** Waits until the page has restored its saved comparisons (or found storage unavailable). */
+export async function waitForReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.__playground?.ready === true, undefined, { timeout: 30_000 });
+}
+
 /** Returns the reason of the run's `finished` event, or null when the last event is another type. */
 export function finishReason(result: PlaygroundSummary): string | null {
   return result.lastEvent?.type === 'finished' ? result.lastEvent.reason : null;
 }
 
-/** Waits until the page has checked WebGPU; throws with the page's message when it found no adapter. */
+/**
+ * Waits until the page has checked WebGPU and restored its saved comparisons; throws with the
+ * page's message when it found no adapter.
+ */
 export async function expectWebGpuAvailable(page: Page, diagnostics: () => string): Promise<void> {
+  await waitForReady(page);
   const adapterName = page.getByTestId('adapter-name');
   const help = page.getByTestId('webgpu-help');
   await expect

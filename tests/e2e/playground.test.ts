@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBGPU_HELP } from '../../kernels/gpu/device-browser';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
-import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary } from './page';
+import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary, waitForRunsDone } from './page';
 
 let server: StaticServer;
 let browser: Browser;
@@ -57,7 +57,7 @@ describe('playground page', () => {
     await expectEnabled(page.getByTestId('run-button'), true);
     await page.getByTestId('run-button').click();
 
-    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    await waitForRunsDone(page);
     await page.screenshot({ path: path.join(artifactsDir, 'subzero-run.png'), fullPage: true });
     const result = await summary(page);
     expect(result.errors, `run errors${diagnostics()}`).toEqual([]);
@@ -75,13 +75,19 @@ describe('playground page', () => {
     const evalPath = await lossChart.locator('.loss-eval path.recharts-line-curve').getAttribute('d');
     expect(pathPoints(evalPath), `eval loss path: ${evalPath}`).toBe(result.evals);
 
+    // A fresh page is a comparison of one run: the embedded model fine-tuned with SubZero.
+    expect(result.comparison.runs.map((run) => run.id)).toEqual(['subzero']);
+    expect(result.comparison.runs[0].results?.summary.status).toBe('completed');
+    const row = page.getByTestId('runs-table').locator('tr[data-run-id="subzero"]');
+    expect(await row.getAttribute('data-status')).toBe('completed');
+    expect(await row.getAttribute('data-steps-done')).toBe('4');
+
     const memoryChart = page.getByTestId('memory-chart');
-    const areas = memoryChart.locator('path.recharts-area-area');
-    expect(await areas.count()).toBeGreaterThanOrEqual(1);
-    expect(pathPoints(await areas.first().getAttribute('d'))).toBeGreaterThanOrEqual(4);
-    const weightsRow = page.getByTestId('memory-current').locator('tr[data-category="weights"]');
-    expect(Number(await weightsRow.getAttribute('data-bytes'))).toBeGreaterThan(0);
-    expect(await weightsRow.textContent()).toMatch(/weights\d+\.\d+ MiB/);
+    expect(await memoryChart.locator('.memory-bar-weights .recharts-bar-rectangle').count()).toBe(1);
+    const weightsCell = row.locator('td[data-category="weights"]');
+    expect(Number(await weightsCell.getAttribute('data-bytes'))).toBe(result.comparison.runs[0].results?.summary.peakMemoryBytes.weights);
+    expect(Number(await weightsCell.getAttribute('data-bytes'))).toBeGreaterThan(0);
+    expect(await weightsCell.textContent()).toMatch(/^\d+\.\d+ MiB$/);
 
     // A language-model run shows samples and no accuracy chart.
     expect(result.task).toBe('language-model');
@@ -109,16 +115,25 @@ describe('playground page', () => {
     expect((await summary(page)).errors, `run errors${diagnostics()}`).toEqual([]);
     await expectEnabled(page.getByTestId('stop-button'), true);
     await page.getByTestId('stop-button').click();
-    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: 120_000, polling: 250 });
+    await waitForRunsDone(page, 120_000);
     const stopped = await summary(page);
     expect(finishReason(stopped)).toBe('stopped');
     expect(stopped.steps).toBeLessThan(1000);
     expect(await page.getByTestId('status').getAttribute('data-finish-reason')).toBe('stopped');
+    expect(stopped.comparison.runs[0].results?.summary.status).toBe('stopped');
+
+    // The stopped run has results, so a new step count is held back until applied.
+    await fillSettings(page, { steps: '2' });
+    await page.getByTestId('pending-change').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.getByTestId('pending-change-list').textContent()).toContain('steps 1000 → 2');
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await page.getByTestId('apply-changes').click();
+    expect((await summary(page)).comparison.runs[0].results).toBeUndefined();
 
     // The second run reuses the worker and its GPU device.
-    await fillSettings(page, { steps: '2' });
+    await expectEnabled(page.getByTestId('run-button'), true);
     await page.getByTestId('run-button').click();
-    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 250 });
+    await waitForRunsDone(page);
     const second = await summary(page);
     expect(second.errors, `run errors${diagnostics()}`).toEqual([]);
     expect(finishReason(second)).toBe('completed');

@@ -11,9 +11,11 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../app/run/config';
+import { METRIC_RANGES } from '../../app/share';
+import { formatBytes } from '../../app/ui/format';
 import { gzip, idxImages, idxLabels, rampPixels } from '../fixtures/images/build';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
-import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary } from './page';
+import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, summary, waitForRunsDone } from './page';
 
 let server: StaticServer;
 let browser: Browser;
@@ -73,10 +75,10 @@ describe('vision task', () => {
     // (4096 elements) are still quantized.
     await fillVisionSettings(page, { batchSize: '16', steps: '6', factorPeriod: '2', rootPeriod: '4', maxOrder: '64', evalEvery: '3', evalExamples: '64' });
     await expectEnabled(page.getByTestId('run-button'), true);
-    expect(await page.getByTestId('run-button').getAttribute('title')).toBe('Start training');
+    expect(await page.getByTestId('run-button').getAttribute('title')).toBe('Run 4-bit Shampoo');
     await page.getByTestId('run-button').click();
 
-    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    await waitForRunsDone(page);
     // Filling the form scrolled the page; the sticky top bar would otherwise cover the middle of the screenshot.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(artifactsDir, 'vision-shampoo4-run.png'), fullPage: true });
@@ -112,28 +114,25 @@ describe('vision task', () => {
     expect(pathPoints(await accuracyChart.locator('.accuracy-eval path.recharts-line-curve').getAttribute('d'))).toBe(3);
     const lastAccuracy = `${(result.accuracy[2].accuracy * 100).toFixed(1)}%`;
     expect(await page.getByTestId('accuracy-latest').textContent()).toBe(`accuracy ${lastAccuracy}`);
-    expect(await accuracyChart.locator('.panel-figures').textContent()).toContain(`latest ${lastAccuracy} at step 6`);
+    const bestAccuracy = Math.max(...result.accuracy.map((point) => point.accuracy));
+    expect(await page.getByTestId('accuracy-best').textContent()).toBe(`best ${(bestAccuracy * 100).toFixed(1)}% (4-bit Shampoo)`);
 
-    // Both the full memory chart and the optimizer-state chart draw the three categories as separate areas.
-    for (const [chartId, tableId] of [
-      ['memory-chart', 'memory-current'],
-      ['optimizer-state-chart', 'optimizer-state-current'],
-    ]) {
+    // Both the full memory chart and the optimizer-state chart draw the three categories as separate
+    // bar segments, and the runs table lists their peak bytes, which equal the bytes of every step.
+    const row = page.getByTestId('runs-table').locator('tr[data-run-id="shampoo4"]');
+    for (const chartId of ['memory-chart', 'optimizer-state-chart']) {
       const chart = page.getByTestId(chartId);
       for (const category of ['optimizer-state', 'preconditioner', 'quantization-scales'] as const) {
-        const area = chart.locator(`.memory-area-${category} path.recharts-area-area`);
-        expect(await area.count(), `${chartId}: ${category} area`).toBe(1);
-        expect(pathPoints(await area.getAttribute('d')), `${chartId}: ${category} area points`).toBeGreaterThanOrEqual(6);
-        const row = page.getByTestId(tableId).locator(`tr[data-category="${category}"]`);
-        expect(Number(await row.getAttribute('data-bytes')), `${tableId}: ${category} row`).toBe(memory?.[category]);
+        expect(await chart.locator(`.memory-bar-${category} .recharts-bar-rectangle`).count(), `${chartId}: ${category} bar`).toBe(1);
+        expect(Number(await row.locator(`td[data-category="${category}"]`).getAttribute('data-bytes')), `runs table: ${category}`).toBe(memory?.[category]);
       }
       const legend = (await chart.locator('.recharts-legend-wrapper').textContent()) ?? '';
       expect(legend, `${chartId} legend`).toContain('optimizer state (first-order)');
       expect(legend, `${chartId} legend`).toContain('preconditioner');
       expect(legend, `${chartId} legend`).toContain('quantization scales');
     }
-    expect(await page.getByTestId('optimizer-state-chart').locator('.recharts-area-area').count()).toBe(3);
-    expect(await page.getByTestId('optimizer-state-current').locator('tr.total').getAttribute('data-bytes')).toBe(String(result.optimizerStateBytes));
+    expect(await page.getByTestId('optimizer-state-chart').locator('.recharts-bar-rectangle').count()).toBe(3);
+    expect(await page.getByTestId('optimizer-state-totals').textContent()).toContain(`4-bit Shampoo ${formatBytes(result.optimizerStateBytes ?? 0)}`);
     expect(await page.getByTestId('optimizer-state-latest').textContent()).not.toContain('–');
     expect(await page.getByTestId('samples').count()).toBe(0);
 
@@ -162,7 +161,7 @@ describe('vision task', () => {
     await expectEnabled(page.getByTestId('run-button'), true);
     await page.getByTestId('run-button').click();
 
-    await page.waitForFunction(() => window.__playground?.phase === 'finished', undefined, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    await waitForRunsDone(page);
     const result = await summary(page);
     expect(finishReason(result), diagnostics()).toBe('error');
     expect(result.errors).toHaveLength(1);
@@ -171,9 +170,16 @@ describe('vision task', () => {
     expect(result.errors[0]).toContain(`Results up to step ${failedStep - 1} are kept. Lower the learning rate (now 10) and run again.`);
     expect(await page.getByTestId('error-message').textContent()).toBe(result.errors[0]);
 
-    // Every step before the failing one stays on the charts.
+    // Every step before the failing one is recorded. The comparison keeps losses up to
+    // METRIC_RANGES.loss (1e15), so the charts draw the steps before the loss passed that bound.
     expect(result.steps).toBe(failedStep - 1);
-    expect(await page.getByTestId('loss-chart').getAttribute('data-points')).toBe(String(failedStep - 1));
+    const run = result.comparison.runs[0];
+    expect(run.results?.summary).toMatchObject({ status: 'error', stepsDone: failedStep - 1 });
+    const recorded = run.results?.series.trainLoss;
+    expect(recorded?.steps.length).toBeGreaterThan(1);
+    expect(recorded?.steps).toEqual(Array.from({ length: recorded?.steps.length ?? 0 }, (_, index) => index + 1));
+    expect(Math.max(...(recorded?.values ?? []))).toBeLessThanOrEqual(METRIC_RANGES.loss[1]);
+    expect(await page.getByTestId('loss-chart').getAttribute('data-points')).toBe(String(recorded?.steps.length));
     const evalSteps = result.accuracy.map((point) => point.step);
     expect(evalSteps[0]).toBe(0);
     expect(evalSteps.every((step) => step % 10 === 0 && step < failedStep)).toBe(true);
