@@ -10,9 +10,10 @@
 /// <reference lib="webworker" />
 import { acquireBrowserContext } from '../../kernels/gpu/device-browser';
 import type { GpuContext, GpuError } from '../../kernels/gpu/context';
+import { formatHubProgress, HUB_DEFAULT_BASE, hubModelName, openBrowserHubCache, type HubDownloadProgress } from '../model/hub';
 import { validateRunConfig } from './config';
 import { runTraining, type RunControl } from './loop';
-import { resolveResources, type RunResources } from './resources';
+import { resolveResources, type HubAccess, type RunResources } from './resources';
 import type { RunEvent, WorkerRequest } from './types';
 import { resolveVisionResources, type VisionResources } from './vision-resources';
 
@@ -27,6 +28,8 @@ export type WorkerMessage = RunEvent | { type: 'device-lost'; message: string };
 
 interface ActiveRun {
   control: RunControl;
+  /** Aborts a Hub download when the run is stopped before training starts. */
+  abort: AbortController;
   /** Set once a `finished` event has been posted for this run. */
   finished: boolean;
   lastStep: number;
@@ -94,13 +97,33 @@ function publicFileReader(baseUrl: string) {
   };
 }
 
+/** Percent steps between two download progress lines of one file. */
+const PROGRESS_LOG_PERCENT = 10;
+
+/**
+ * Downloads from the Hugging Face Hub through fetch, with the browser's Cache API so a second run
+ * of the same revision reads no network, and logs progress per file every PROGRESS_LOG_PERCENT.
+ */
+async function hubAccess(model: string, signal: AbortSignal): Promise<HubAccess> {
+  const warn = (message: string) => post({ type: 'log', level: 'warn', message });
+  const lastLogged = new Map<string, number>();
+  const onProgress = (progress: HubDownloadProgress) => {
+    const percent = progress.totalBytes ? Math.floor((100 * progress.receivedBytes) / progress.totalBytes / PROGRESS_LOG_PERCENT) * PROGRESS_LOG_PERCENT : -1;
+    const previous = lastLogged.get(progress.file);
+    if (!progress.done && (percent < 0 || percent === previous)) return;
+    lastLogged.set(progress.file, percent);
+    post({ type: 'log', level: 'info', message: `Downloading ${model}: ${formatHubProgress(progress)}` });
+  };
+  return { base: HUB_DEFAULT_BASE, fetch: (input, init) => fetch(input, init), cache: await openBrowserHubCache(warn), onProgress, onWarning: warn, signal };
+}
+
 async function startRun(request: StartRequest): Promise<void> {
   if (activeRun) {
     post({ type: 'error', message: 'A run is already in progress. Press Stop and wait for it to finish before starting another.' });
     return;
   }
 
-  const run: ActiveRun = { control: { stopRequested: false }, finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0, postedGpuMessages: new Set() };
+  const run: ActiveRun = { control: { stopRequested: false }, abort: new AbortController(), finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0, postedGpuMessages: new Set() };
   activeRun = run;
   const startedAt = performance.now();
   let failed = false;
@@ -133,15 +156,21 @@ async function startRun(request: StartRequest): Promise<void> {
       resources = await resolveVisionResources(config, request.images, readFile);
     } else {
       stage = 'Loading the model and dataset';
-      resources = await resolveResources(config, { model: request.model, dataset: request.dataset }, readFile);
+      // The page asks the person before it starts a run whose model comes from the Hub, so reaching here means it was confirmed.
+      const hub = config.model.kind === 'hub' ? await hubAccess(hubModelName(config.model.repo, config.model.revision), run.abort.signal) : undefined;
+      resources = await resolveResources(config, { model: request.model, dataset: request.dataset }, readFile, hub);
     }
 
     stage = 'Training';
     if (!run.control.stopRequested) await runTraining(ctx, config, resources, emit, run.control);
   } catch (error) {
-    failed = true;
-    const where = stage === 'Training' ? `Training failed at step ${run.lastStep}` : `${stage} failed`;
-    post({ type: 'error', message: `${where}: ${errorMessage(error)}` });
+    // Stop aborts a Hub download; the run then ends as stopped, not failed.
+    const aborted = run.control.stopRequested && error instanceof DOMException && error.name === 'AbortError';
+    if (!aborted) {
+      failed = true;
+      const where = stage === 'Training' ? `Training failed at step ${run.lastStep}` : `${stage} failed`;
+      post({ type: 'error', message: `${where}: ${errorMessage(error)}` });
+    }
   } finally {
     if (!run.finished) {
       let reason: 'completed' | 'stopped' | 'error' = 'completed';
@@ -160,7 +189,10 @@ scope.addEventListener('message', (message: MessageEvent<WorkerRequest>) => {
       void startRun(request);
       break;
     case 'stop':
-      if (activeRun) activeRun.control.stopRequested = true;
+      if (activeRun) {
+        activeRun.control.stopRequested = true;
+        activeRun.abort.abort();
+      }
       break;
   }
 });

@@ -1,12 +1,65 @@
 /**
- * "Run again" of a comparison opened from a link: the files it needs from the person (an uploaded
- * dataset, model files from disk), the check of the picked files against the link's SHA-256
- * references, and the hand-over to the run queue.
+ * What a comparison needs from the person before it runs: the files of an uploaded dataset or of a
+ * model from disk (checked against the comparison's SHA-256 references), and consent before a model
+ * is downloaded from the Hugging Face Hub. "Run again" of a link asks for all of them; Run and
+ * Restart ask for the download consent when this page has not had it for that model.
  */
+import { create } from 'zustand';
+import { HUB_DEFAULT_BASE } from '../model/hub';
 import { checkFiles, type Comparison, type FileCheck, type FileReference } from '../share';
 import { adoptSharedComparison, useComparisonStore } from './comparison';
 import { addModelFiles, clearModelFiles } from './config';
 import { rememberVerifiedUpload } from './file-hashes';
+
+/** A model that a run downloads from the Hugging Face Hub. */
+export interface HubDownload {
+  repo: string;
+  revision: string;
+  /** The repository's page at that revision, where the person can look before agreeing. */
+  pageUrl: string;
+}
+
+/** Returns the Hub download a comparison's runs make, or null when its model is not on the Hub. */
+export function hubDownloadOf(comparison: Comparison): HubDownload | null {
+  const { model } = comparison;
+  if (model.kind !== 'hub') return null;
+  return { repo: model.repo, revision: model.revision, pageUrl: `${HUB_DEFAULT_BASE}/${model.repo}/tree/${encodeURIComponent(model.revision)}` };
+}
+
+/** Hub models the person agreed to download in this page, as "repo@revision". */
+const confirmedDownloads = new Set<string>();
+
+export function isDownloadConfirmed(download: HubDownload): boolean {
+  return confirmedDownloads.has(`${download.repo}@${download.revision}`);
+}
+
+export function confirmDownload(download: HubDownload): void {
+  confirmedDownloads.add(`${download.repo}@${download.revision}`);
+}
+
+/** Forgets every consent; for tests. */
+export function forgetDownloadConfirmations(): void {
+  confirmedDownloads.clear();
+}
+
+/** Runs waiting for the person to agree to a Hub download. */
+export interface DownloadRequest {
+  download: HubDownload;
+  runIds: string[];
+}
+
+export const useDownloadRequestStore = create<{ request: DownloadRequest | null }>()(() => ({ request: null }));
+
+/**
+ * Returns true when `runIds` of the task's comparison may start now. Otherwise the comparison's
+ * model comes from the Hub without consent yet, and the runs wait in a request that the page shows.
+ */
+export function readyToRun(comparison: Comparison, runIds: readonly string[]): boolean {
+  const download = hubDownloadOf(comparison);
+  if (!download || isDownloadConfirmed(download)) return true;
+  useDownloadRequestStore.setState({ request: { download, runIds: [...runIds] } });
+  return false;
+}
 
 /** Files a comparison needs before it can run; null parts need nothing. */
 export interface RunAgainNeeds {
@@ -14,6 +67,8 @@ export interface RunAgainNeeds {
   dataset: { name: string; files: FileReference[] } | null;
   /** A language model picked from disk: the safetensors name, and references when the link has them. */
   model: { name: string; files: FileReference[] | null } | null;
+  /** A model downloaded from the Hub, which needs the person's consent. */
+  download: HubDownload | null;
 }
 
 export function runAgainNeeds(comparison: Comparison): RunAgainNeeds {
@@ -21,11 +76,13 @@ export function runAgainNeeds(comparison: Comparison): RunAgainNeeds {
   return {
     dataset: dataset.kind === 'upload' ? { name: dataset.name, files: dataset.files } : null,
     model: model.kind === 'files' ? { name: model.name, files: model.files ?? null } : null,
+    download: hubDownloadOf(comparison),
   };
 }
 
-export function needsFiles(needs: RunAgainNeeds): boolean {
-  return needs.dataset !== null || needs.model !== null;
+/** Returns whether "Run again" must ask the person for files or consent first. */
+export function needsPrompt(needs: RunAgainNeeds): boolean {
+  return needs.dataset !== null || needs.model !== null || needs.download !== null;
 }
 
 async function named(files: readonly File[]) {
@@ -45,13 +102,16 @@ function modelFileProblems(files: readonly File[], expectedName: string): string
 }
 
 /**
- * Checks picked files against what `needs` lists. Dataset files are checked by size and SHA-256
- * (checkFiles). Model files are checked by SHA-256 when the link has references, otherwise by name
- * only, with a warning.
+ * Checks picked files and consent against what `needs` lists. Dataset files are checked by size and
+ * SHA-256 (checkFiles). Model files are checked by SHA-256 when the link has references, otherwise by
+ * name only, with a warning. A Hub model needs `downloadAgreed`, which is then remembered.
  */
-export async function checkRunAgainFiles(needs: RunAgainNeeds, datasetFiles: readonly File[], modelFiles: readonly File[]): Promise<FileCheck> {
+export async function checkRunAgainFiles(needs: RunAgainNeeds, datasetFiles: readonly File[], modelFiles: readonly File[], downloadAgreed = false): Promise<FileCheck> {
   const problems: string[] = [];
   const warnings: string[] = [];
+  if (needs.download && !downloadAgreed) {
+    problems.push(`Agree to download ${needs.download.repo} (revision ${needs.download.revision}) from ${HUB_DEFAULT_BASE} first, or cancel.`);
+  }
   if (needs.dataset) {
     if (datasetFiles.length === 0) problems.push(`Pick the dataset file${needs.dataset.files.length === 1 ? '' : 's'} ${needs.dataset.files.map((file) => `"${file.name}"`).join(', ')}.`);
     else {
@@ -70,6 +130,7 @@ export async function checkRunAgainFiles(needs: RunAgainNeeds, datasetFiles: rea
       if (modelFiles.length) warnings.push('The link has no SHA-256 of the model files, so only their names are checked.');
     }
   }
+  if (problems.length === 0 && needs.download) confirmDownload(needs.download);
   return { ok: problems.length === 0, problems, warnings };
 }
 

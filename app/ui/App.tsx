@@ -3,6 +3,7 @@ import { loadEmbeddedModelContext } from '../store/config';
 import { AccuracyChart } from './AccuracyChart';
 import { ErrorBanners, NoticeBanners, WebGpuBanner } from './Banners';
 import { ConfigPanel } from './ConfigPanel';
+import { DownloadRequest } from './DownloadRequest';
 import { LinkBanner } from './LinkBanner';
 import { LogPanel } from './LogPanel';
 import { LossChart } from './LossChart';
@@ -47,6 +48,7 @@ export function App() {
       <WebGpuBanner />
       <NoticeBanners />
       <LinkBanner />
+      <DownloadRequest />
       <ErrorBanners />
       <div className="layout">
         <aside className="sidebar">

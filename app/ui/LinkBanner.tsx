@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { runQueued } from '../run/client';
 import type { FileCheck } from '../share';
 import { adoptSharedComparison, closeSharedComparison, useComparisonStore } from '../store/comparison';
-import { adoptForRunAgain, checkRunAgainFiles, needsFiles, runAgainNeeds } from '../store/run-again';
+import { adoptForRunAgain, checkRunAgainFiles, needsPrompt, runAgainNeeds } from '../store/run-again';
 import { useWebGpuStore } from '../store/webgpu';
 import { formatBytes } from './format';
 
@@ -62,7 +62,7 @@ export function LinkBanner() {
           className="primary"
           disabled={runAgainBlocked !== null}
           title={runAgainBlocked ?? 'Run every run of this comparison on your GPU, from step 0'}
-          onClick={() => (needsFiles(needs) ? setAsking(true) : runAgain([], []))}
+          onClick={() => (needsPrompt(needs) ? setAsking(true) : runAgain([], []))}
           data-testid="run-again-button"
         >
           Run again
@@ -106,17 +106,21 @@ interface FilePromptProps {
   onVerified: (datasetFiles: readonly File[], modelFiles: readonly File[]) => void;
 }
 
-/** Asks for the files a shared comparison references and checks them (size and SHA-256) before running. */
+/**
+ * Asks for the files a shared comparison references and checks them (size and SHA-256), and for
+ * consent to a Hub download, before running.
+ */
 function FilePrompt({ needs, onCancel, onVerified }: FilePromptProps) {
   const [datasetFiles, setDatasetFiles] = useState<File[]>([]);
   const [modelFiles, setModelFiles] = useState<File[]>([]);
+  const [downloadAgreed, setDownloadAgreed] = useState(false);
   const [check, setCheck] = useState<FileCheck | null>(null);
   const [checking, setChecking] = useState(false);
 
   const verify = async () => {
     setChecking(true);
     try {
-      const result = await checkRunAgainFiles(needs, datasetFiles, modelFiles);
+      const result = await checkRunAgainFiles(needs, datasetFiles, modelFiles, downloadAgreed);
       setCheck(result);
       if (result.ok) onVerified(datasetFiles, modelFiles);
     } catch (error) {
@@ -167,6 +171,23 @@ function FilePrompt({ needs, onCancel, onVerified }: FilePromptProps) {
             data-testid="file-prompt-model-input"
           />
         </div>
+      )}
+      {needs.download && (
+        <label className="checkbox" data-testid="file-prompt-download">
+          <input
+            type="checkbox"
+            checked={downloadAgreed}
+            onChange={(event) => {
+              setDownloadAgreed(event.target.checked);
+              setCheck(null);
+            }}
+            data-testid="file-prompt-download-confirm"
+          />
+          <span>
+            Download the model <code>{needs.download.repo}</code> at revision <code>{needs.download.revision}</code> (config.json, tokenizer.json, model.safetensors) from{' '}
+            <span className="url">{needs.download.pageUrl}</span>
+          </span>
+        </label>
       )}
       <div className="link-actions">
         <button type="button" className="primary" disabled={checking} onClick={() => void verify()} data-testid="file-prompt-check">

@@ -2,11 +2,28 @@ import { useState, type DragEvent } from 'react';
 import { EMBEDDED_MODEL_ID } from '../run/config';
 import { addModelFiles, clearModelFiles, setModelChoice, useConfigStore } from '../store/config';
 import { FieldProblems } from './fields';
+import { useDisplayedComparison } from './useRunForm';
 import { formatMiB } from './format';
 
 interface PickerProps {
   problems: Record<string, string[]>;
   disabled: boolean;
+}
+
+/**
+ * Names the Hugging Face repository of a comparison whose model comes from the Hub (from a link or
+ * a CLI file), which the choices above cannot show.
+ */
+function HubModelNote() {
+  const { model } = useDisplayedComparison();
+  if (model.kind !== 'hub') return null;
+  // NOTE: the form has no Hub choice yet, so it shows the embedded model and checks the sequence length against that model's context.
+  return (
+    <p className="note" data-testid="model-hub">
+      This comparison's runs use the Hugging Face repository <code>{model.repo}</code> at revision <code>{model.revision}</code>, downloaded when a run starts after you agree. The choices
+      above cannot change it.
+    </p>
+  );
 }
 
 /** Renders the choice between the embedded model and the three Hugging Face files of a GPT-2 model picked from disk. */
@@ -81,6 +98,7 @@ export function ModelPicker({ problems, disabled }: PickerProps) {
           The context length is unknown because {embeddedContext.message}. The sequence length is checked when the run loads the model.
         </p>
       )}
+      <HubModelNote />
       <FieldProblems testId="field-error-model" problems={problems.model} />
     </fieldset>
   );

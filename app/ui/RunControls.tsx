@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { runQueued, stopAllRuns } from '../run/client';
 import type { Comparison } from '../share';
 import { runsToRun, useComparisonStore } from '../store/comparison';
+import { readyToRun } from '../store/run-again';
 import { optimizerStateBytes, useRunStore, type RunState } from '../store/run';
 import { useWebGpuStore } from '../store/webgpu';
 import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
@@ -30,7 +31,8 @@ export function RunControls() {
 
   const onRun = () => {
     if (blockedReason) return;
-    runQueued(runsToRun(useComparisonStore.getState().local[comparison.task].comparison));
+    const runIds = runsToRun(comparison);
+    if (readyToRun(comparison, runIds)) runQueued(runIds);
   };
 
   return (

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { MEMORY_CATEGORIES, type MemoryCategory } from '../../kernels/gpu/pool';
 import { runQueued, stopRun } from '../run/client';
-import { COMPARISON_LIMITS, metricsCsv, metricsJson, type ComparisonRun } from '../share';
+import { COMPARISON_LIMITS, metricsCsv, metricsJson, type Comparison, type ComparisonRun } from '../share';
+import { readyToRun } from '../store/run-again';
 import { addProposedRun, duplicateRunById, removeRunById, selectRun, useComparisonStore } from '../store/comparison';
 import { OPTIMIZER_LABELS } from '../store/comparison-edit';
 import { useRunStore } from '../store/run';
@@ -29,6 +30,7 @@ function optional(value: number | undefined, format: (value: number) => string):
 }
 
 interface RowProps {
+  comparison: Comparison;
   run: ComparisonRun;
   vision: boolean;
   categories: readonly MemoryCategory[];
@@ -40,7 +42,7 @@ interface RowProps {
 }
 
 /** Renders one run's row: its summary, and Select, Run or Restart, Stop, Duplicate and Remove. */
-function RunRow({ run, vision, categories, selected, editable, blockedReason, canAdd, onlyRun }: RowProps) {
+function RunRow({ comparison, run, vision, categories, selected, editable, blockedReason, canAdd, onlyRun }: RowProps) {
   const queued = useComparisonStore((state) => state.queue.includes(run.id));
   const active = useComparisonStore((state) => state.activeRunId === run.id);
   const livePhase = useRunStore((state) => state.phase);
@@ -95,7 +97,9 @@ function RunRow({ run, vision, categories, selected, editable, blockedReason, ca
           <button
             type="button"
             disabled={blockedReason !== null}
-            onClick={() => runQueued([run.id])}
+            onClick={() => {
+              if (readyToRun(comparison, [run.id])) runQueued([run.id]);
+            }}
             title={blockedReason ?? (run.results ? 'Run again from step 0, replacing the results (a run cannot continue where it stopped)' : 'Run this run')}
             data-testid="run-restart"
           >
@@ -170,6 +174,7 @@ export function RunsPanel() {
             {comparison.runs.map((run) => (
               <RunRow
                 key={run.id}
+                comparison={comparison}
                 run={run}
                 vision={vision}
                 categories={categories}
