@@ -4,6 +4,9 @@
  * happen at most once per RUN_SAVE_INTERVAL_MS, so a reload loses at most that much of it. `flush`
  * writes at once; the page calls it on pagehide, but a browser may end the page before an
  * IndexedDB write completes.
+ *
+ * NOTE: two tabs of the page each write their own comparisons, so the last write wins; neither
+ * tab reloads what the other saved.
  */
 import { create } from 'zustand';
 import type { Task } from '../run/types';

@@ -68,6 +68,33 @@ function RunRow({ comparison, run, vision, categories, selected, editable, block
           {run.label}
         </button>
       </td>
+      <td onClick={(event) => event.stopPropagation()}>
+        <div className="run-actions">
+          {active || queued ? (
+            <button type="button" onClick={() => stopRun(run.id)} title={active ? 'Stop this run after its current step; queued runs go on' : 'Take this run off the queue'} data-testid="run-stop">
+              {active ? 'Stop' : 'Cancel'}
+            </button>
+          ) : (
+            <button
+              type="button"
+              disabled={blockedReason !== null}
+              onClick={() => {
+                if (readyToRun(comparison, [run.id])) runQueued([run.id]);
+              }}
+              title={blockedReason ?? (run.results ? 'Run again from step 0, replacing the results (a run cannot continue where it stopped)' : 'Run this run')}
+              data-testid="run-restart"
+            >
+              {run.results ? 'Restart' : 'Run'}
+            </button>
+          )}
+          <button type="button" disabled={!editable || !canAdd} onClick={() => duplicateRunById(run.id)} title="Add a copy of this run's settings, without results, and edit it" data-testid="run-duplicate">
+            Duplicate
+          </button>
+          <button type="button" disabled={!editable || onlyRun} onClick={() => removeRunById(run.id)} title={onlyRun ? 'A comparison keeps at least one run' : 'Remove this run and its results'} data-testid="run-remove">
+            Remove
+          </button>
+        </div>
+      </td>
       <td>{OPTIMIZER_LABELS[run.config.optimizer.name]}</td>
       <td className={`run-status status-${status.replace(' ', '-')}`} title={summary?.message ?? undefined} data-testid="run-status">
         {status}
@@ -87,31 +114,6 @@ function RunRow({ comparison, run, vision, categories, selected, editable, block
       ))}
       <td className="number" data-testid="run-peak-total">
         {summary ? formatBytes(totalPeak) : '–'}
-      </td>
-      <td className="run-actions" onClick={(event) => event.stopPropagation()}>
-        {active || queued ? (
-          <button type="button" onClick={() => stopRun(run.id)} title={active ? 'Stop this run after its current step; queued runs go on' : 'Take this run off the queue'} data-testid="run-stop">
-            {active ? 'Stop' : 'Cancel'}
-          </button>
-        ) : (
-          <button
-            type="button"
-            disabled={blockedReason !== null}
-            onClick={() => {
-              if (readyToRun(comparison, [run.id])) runQueued([run.id]);
-            }}
-            title={blockedReason ?? (run.results ? 'Run again from step 0, replacing the results (a run cannot continue where it stopped)' : 'Run this run')}
-            data-testid="run-restart"
-          >
-            {run.results ? 'Restart' : 'Run'}
-          </button>
-        )}
-        <button type="button" disabled={!editable || !canAdd} onClick={() => duplicateRunById(run.id)} title="Add a copy of this run's settings, without results, and edit it" data-testid="run-duplicate">
-          Duplicate
-        </button>
-        <button type="button" disabled={!editable || onlyRun} onClick={() => removeRunById(run.id)} title={onlyRun ? 'A comparison keeps at least one run' : 'Remove this run and its results'} data-testid="run-remove">
-          Remove
-        </button>
       </td>
     </tr>
   );
@@ -153,6 +155,7 @@ export function RunsPanel() {
           <thead>
             <tr>
               <th>Run</th>
+              <th />
               <th>Optimizer</th>
               <th>Status</th>
               <th className="number">Steps</th>
@@ -167,7 +170,6 @@ export function RunsPanel() {
                 </th>
               ))}
               <th className="number" title="Sum of the per-category peaks">Peak total</th>
-              <th />
             </tr>
           </thead>
           <tbody>
