@@ -21,8 +21,8 @@ type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
 /**
  * Messages from the worker to the page: the run's RunEvents, and a notice that the GPU device was
- * lost during the run (sent before the run's error and finished events), so the page records the
- * run as interrupted rather than failed.
+ * lost during the run. The notice comes before the run's error and finished events, so the page
+ * records the run as interrupted rather than failed.
  */
 export type WorkerMessage = RunEvent | { type: 'device-lost'; message: string };
 
@@ -156,7 +156,7 @@ async function startRun(request: StartRequest): Promise<void> {
       resources = await resolveVisionResources(config, request.images, readFile);
     } else {
       stage = 'Loading the model and dataset';
-      // The page asks the person before it starts a run whose model comes from the Hub, so reaching here means it was confirmed.
+      // The page requests consent before it starts a run whose model comes from the Hub, so reaching here means the person agreed.
       const hub = config.model.kind === 'hub' ? await hubAccess(hubModelName(config.model.repo, config.model.revision), run.abort.signal) : undefined;
       resources = await resolveResources(config, { model: request.model, dataset: request.dataset }, readFile, hub);
     }

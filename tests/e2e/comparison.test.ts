@@ -1,8 +1,9 @@
 /**
- * Browser tests of comparisons in headless Chromium with SwiftShader WebGPU: SubZero against MeZO
- * run one after another, restored after a reload, shared by link and opened in a fresh browser
- * context; tampered links; a shared uploaded dataset checked by SHA-256 before it runs again; a run
- * cut by a reload; and 4-bit against 32-bit Shampoo on the CNN.
+ * Browser tests of comparisons in headless Chromium with SwiftShader WebGPU. SubZero and MeZO run
+ * one after another, are restored after a reload, and are shared by a link opened in a fresh
+ * browser context. Tampered links change nothing, a shared uploaded dataset is checked by SHA-256
+ * before it runs again, a run cut by a reload comes back interrupted, and 4-bit and 32-bit Shampoo
+ * are compared on the CNN.
  *
  * Like playground.test.ts, the app is built into a temporary folder (or E2E_DIST_DIR is served) and
  * screenshots go to E2E_ARTIFACTS_DIR or a temporary folder. E2E_COMPARISON_STEPS sets the steps of
@@ -58,7 +59,7 @@ async function fill(page: Page, prefix: 'field' | 'vision-field', values: Record
   for (const [field, value] of Object.entries(values)) await page.getByTestId(`${prefix}-${field}`).fill(value);
 }
 
-/** Waits until IndexedDB holds every change, so a reload restores all of it. */
+/** Waits until IndexedDB contains every change, so a reload restores all of it. */
 async function waitForSaved(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__playground?.storage.saved === true && window.__playground.storage.status !== 'saving', undefined, { timeout: 10_000 });
 }
@@ -191,7 +192,8 @@ describe('comparisons', () => {
     const url = await page.getByTestId('share-url').inputValue();
     expect(url.startsWith(`${server.url}#v1.`)).toBe(true);
     const decoded = decodeComparison(new URL(url).hash);
-    expect(decoded.ok && decoded.comparison).toEqual(prepareForShare(restored.comparison));
+    if (!decoded.ok) throw new Error(`The page's share link does not decode: ${decoded.error}`);
+    expect(decoded.comparison).toEqual(prepareForShare(restored.comparison));
 
     // 8. A fresh browser context shows the same series at once, without running anything.
     const viewer = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -201,7 +203,7 @@ describe('comparisons', () => {
     expect(opened.source).toBe('link');
     expect(opened.running).toBe(false);
     expect(opened.phase).toBe('idle');
-    expect(opened.comparison).toEqual(decoded.ok && decoded.comparison);
+    expect(opened.comparison).toEqual(decoded.comparison);
     expectSameSeries(drawnSeries(opened.charts), drawnSeries(restored.charts));
     for (const run of opened.comparison.runs) {
       expect(pathPoints(await linkPage.getByTestId('loss-chart').locator(`.loss-train-${run.id} path.recharts-line-curve`).getAttribute('d'))).toBe(STEPS);
@@ -258,7 +260,7 @@ describe('comparisons', () => {
     await page.getByTestId('link-banner').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.getByTestId('link-title').textContent()).toContain('An uploaded text');
 
-    // Run again asks for the file; a different file is rejected by its SHA-256 and nothing runs.
+    // Run again requests the file; a different file is rejected by its SHA-256 and nothing runs.
     await page.getByTestId('run-again-button').click();
     await page.getByTestId('file-prompt').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.getByTestId('file-prompt-references').textContent()).toContain('speeches.txt');
