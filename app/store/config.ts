@@ -4,6 +4,7 @@
  * `deriveRunForm` recomputes the config and its problems from that text.
  */
 import { create } from 'zustand';
+import { HUB_DEFAULT_BASE, hubModelName, parseHubReference } from '../model/hub';
 import { DEFAULT_CONFIG, DEFAULT_MEZO, DEFAULT_SUBZERO, EMBEDDED_DATASET_ID, EMBEDDED_MODEL_ID, validateRunConfig } from '../run/config';
 import type { DatasetSource, LanguageModelRunConfig, ModelSource, OptimizerConfig, RunConfig, Task } from '../run/types';
 import { checkDatasetFile, checkModelConfigFile, fetchEmbeddedModelContext, type DatasetSummary, type FileCheck, type ModelContext } from './file-checks';
@@ -19,7 +20,7 @@ export type OptimizerField = (typeof OPTIMIZER_FIELDS)[number] | (typeof SUBZERO
 export type RunField = (typeof RUN_FIELDS)[number];
 export type NumericField = OptimizerField | RunField;
 
-export type ModelChoice = 'embedded' | 'files';
+export type ModelChoice = 'embedded' | 'files' | 'hub';
 export type DatasetChoice = 'embedded' | 'upload';
 
 /** Model files picked from disk, matched by file name. */
@@ -42,6 +43,13 @@ export interface ConfigFormState {
   modelFiles: PickedModelFiles;
   /** Picked files whose names match none of the expected model files. */
   unmatchedModelFiles: string[];
+  /** The Hugging Face model as typed: `owner/name`, `owner/name@revision` or a huggingface.co URL. */
+  hubText: string;
+  /**
+   * Context of each Hub model whose config.json a run has downloaded in this page, keyed by
+   * hubContextKey. Until a run downloads it, the form cannot check the sequence length.
+   */
+  hubModelContexts: Record<string, ModelContext>;
   datasetChoice: DatasetChoice;
   datasetFile: File | null;
   /** Parse result of `datasetFile`; null when no file is picked. */
@@ -80,6 +88,8 @@ function initialForm(): ConfigFormState {
     modelChoice: 'embedded',
     modelFiles: { config: null, safetensors: null, tokenizer: null },
     unmatchedModelFiles: [],
+    hubText: '',
+    hubModelContexts: {},
     datasetChoice: 'embedded',
     datasetFile: null,
     datasetCheck: null,
@@ -93,6 +103,11 @@ export const useConfigStore = create<ConfigFormState>()(initialForm);
 /** Restores the defaults, keeping the embedded model's context once read; for tests. */
 export function resetLanguageModelForm(): void {
   useConfigStore.setState((state) => ({ ...initialForm(), embeddedModelContext: state.embeddedModelContext }));
+}
+
+/** Key of a Hub model in `hubModelContexts`: "repo@revision". */
+export function hubContextKey(repo: string, revision: string): string {
+  return `${repo}@${revision}`;
 }
 
 export function setTask(task: Task): void {
@@ -143,10 +158,20 @@ export function loadLanguageModelForm(config: LanguageModelRunConfig): void {
     },
     samplePrompt: config.samplePrompt,
     freezeEmbeddings: optimizer.freezeEmbeddings ?? false,
-    // NOTE: the form offers only the embedded model and files from disk; form-sync.ts keeps any other model source of a comparison unchanged.
-    modelChoice: config.model.kind === 'files' ? 'files' : 'embedded',
+    modelChoice: config.model.kind,
+    hubText: config.model.kind === 'hub' ? hubTextFor(state.hubText, config.model.repo, config.model.revision) : state.hubText,
     datasetChoice: config.dataset.kind,
   }));
+}
+
+/**
+ * Returns the Hub field's text for `repo` at `revision`: the typed text when it already names that
+ * model (a pasted URL stays as pasted), otherwise "repo" or "repo@revision".
+ */
+function hubTextFor(typed: string, repo: string, revision: string): string {
+  const parsed = parseHubText(typed);
+  if (!('problem' in parsed) && parsed.repo === repo && parsed.revision === revision) return typed;
+  return hubModelName(repo, revision);
 }
 
 export function setFreezeEmbeddings(freeze: boolean): void {
@@ -159,6 +184,18 @@ export function setSamplePrompt(text: string): void {
 
 export function setModelChoice(choice: ModelChoice): void {
   useConfigStore.setState({ modelChoice: choice });
+}
+
+export function setHubText(text: string): void {
+  useConfigStore.setState({ hubText: text });
+}
+
+/** Records the context length of a Hub model, read from the config.json that a run downloaded. */
+export function rememberHubModelContext(repo: string, revision: string, nPositions: number): void {
+  const key = hubContextKey(repo, revision);
+  useConfigStore.setState((state) => ({
+    hubModelContexts: { ...state.hubModelContexts, [key]: { nPositions, source: `config.json of ${hubModelName(repo, revision)}` } },
+  }));
 }
 
 export function setDatasetChoice(choice: DatasetChoice): void {
@@ -246,6 +283,41 @@ export function problemField(message: string, paths: readonly string[]): string 
   return null;
 }
 
+/** Host names of pasted URLs that name a model on the Hub that runs download from (HUB_DEFAULT_BASE). */
+const HUB_HOSTS = [new URL(HUB_DEFAULT_BASE).hostname, `www.${new URL(HUB_DEFAULT_BASE).hostname}`];
+
+/**
+ * Parses the Hub field with parseHubReference and returns the repository and revision, or the
+ * problem to show under the field: the parser's message, an empty field, or a URL of another host.
+ */
+export function parseHubText(text: string): { repo: string; revision: string } | { problem: string } {
+  if (text.trim() === '') {
+    return { problem: 'model: type a Hugging Face repository such as openai-community/gpt2, owner/name@revision, or a huggingface.co URL' };
+  }
+  let reference;
+  try {
+    reference = parseHubReference(text);
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+  if (reference.base !== undefined && !HUB_HOSTS.includes(new URL(reference.base).hostname)) {
+    return {
+      problem: `The URL ${JSON.stringify(text.trim())} is not on ${HUB_DEFAULT_BASE}, the only Hub that runs download from. Type the repository as owner/name, or paste its huggingface.co URL.`,
+    };
+  }
+  return { repo: reference.repo, revision: reference.revision };
+}
+
+/**
+ * Returns whether the form names a valid Hub model whose context length the page does not know yet,
+ * so the sequence length cannot be checked against it before a run downloads its config.json.
+ */
+export function hubContextUnknown(form: Pick<ConfigFormState, 'modelChoice' | 'hubText' | 'hubModelContexts'>): boolean {
+  if (form.modelChoice !== 'hub') return false;
+  const parsed = parseHubText(form.hubText);
+  return !('problem' in parsed) && form.hubModelContexts[hubContextKey(parsed.repo, parsed.revision)] === undefined;
+}
+
 /** Builds the RunConfig from the form and collects every problem with it. */
 export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
   const fieldProblems: Record<string, string[]> = {};
@@ -278,6 +350,17 @@ export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
     model = { kind: 'files', name: safetensors?.name ?? 'model.safetensors' };
     modelConfigCheck = form.modelConfigCheck;
     if (modelConfigCheck?.status === 'invalid') addProblem('model', modelConfigCheck.message);
+  } else if (form.modelChoice === 'hub') {
+    // The context is known only once a run has downloaded the model's config.json; until then the
+    // sequence length is checked by the worker, which reports a too-long one when it loads the model.
+    const parsed = parseHubText(form.hubText);
+    modelConfigCheck = null;
+    if ('problem' in parsed) addProblem('model', parsed.problem);
+    else {
+      model = { kind: 'hub', repo: parsed.repo, revision: parsed.revision };
+      const known = form.hubModelContexts[hubContextKey(parsed.repo, parsed.revision)];
+      if (known) modelConfigCheck = { status: 'valid', value: known };
+    }
   }
   // NOTE: when the embedded config.json cannot be fetched, Run stays enabled and the worker checks
   // the sequence length once it loads the model. ModelPicker shows why.

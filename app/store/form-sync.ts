@@ -8,7 +8,7 @@
  *   picked upload files) goes to proposeFormTarget, which applies it or holds it back.
  */
 import type { RunConfig, Task } from '../run/types';
-import { modelSourceOf, type ComparisonDataset, type ComparisonModel } from '../share';
+import type { ComparisonDataset, ComparisonModel } from '../share';
 import { displayedComparison, displayedSelection, isRunning, proposeFormTarget, setHashing, useComparisonStore, type ComparisonState } from './comparison';
 import { findRun } from './comparison-edit';
 import { clearModelFiles, deriveRunForm, loadLanguageModelForm, setDatasetFile, setTask, useConfigStore, type DerivedRunForm } from './config';
@@ -50,18 +50,14 @@ export function loadSelectedRunIntoForm(state: ComparisonState): void {
   if (comparison.model.kind === 'files' && useConfigStore.getState().modelFiles.safetensors?.name !== comparison.model.name) clearModelFiles();
 }
 
-/** Model source kinds the run forms can produce; a comparison's model of another kind is kept as it is. */
-const FORM_MODEL_KINDS = ['embedded', 'files', 'builtin'];
-
 /**
- * Returns the comparison model of the form's config, and the config to propose. A comparison whose
- * model the form cannot show (such as one from a link or a CLI file) keeps it, and the config gets that model.
+ * Returns the comparison model of the form's config. A model from disk is named by its
+ * safetensors file; the SHA-256 references that a link may carry are not recomputed here.
  */
-function formModel(config: RunConfig, current: ComparisonModel): { model: ComparisonModel; config: RunConfig } {
-  if (!FORM_MODEL_KINDS.includes(current.kind)) return { model: current, config: { ...config, model: modelSourceOf(current) } as RunConfig };
+function formModel(config: RunConfig): ComparisonModel {
   const model = config.model;
-  if (model.kind === 'files') return { model: { kind: 'files', name: model.name }, config };
-  return { model: structuredClone(model) as ComparisonModel, config };
+  if (model.kind === 'files') return { kind: 'files', name: model.name };
+  return structuredClone(model) as ComparisonModel;
 }
 
 let sequence = 0;
@@ -101,9 +97,7 @@ export async function syncFormNow(): Promise<void> {
     setHashing(null);
     dataset = { kind: 'embedded', id: config.dataset.id };
   }
-  const current = useComparisonStore.getState().local[task].comparison;
-  const { model, config: target } = formModel(config, current.model);
-  proposeFormTarget({ config: target, shared: { model, dataset, seed: config.seed } });
+  proposeFormTarget({ config, shared: { model: formModel(config), dataset, seed: config.seed } });
 
   // Files that match the comparison's dataset (now, or once the change above applied) are offered again after a form reload.
   const applied = useComparisonStore.getState().local[task].comparison.dataset;

@@ -1,5 +1,5 @@
 import { switchTask, useComparisonStore } from '../store/comparison';
-import { setFreezeEmbeddings, setOptimizer, setSamplePrompt, useConfigStore } from '../store/config';
+import { hubContextUnknown, setFreezeEmbeddings, setOptimizer, setSamplePrompt, useConfigStore } from '../store/config';
 import type { Task } from '../run/types';
 import { DatasetPicker } from './DatasetPicker';
 import { FieldProblems, NumberField, Segmented } from './fields';
@@ -44,6 +44,7 @@ function LanguageModelForm() {
   const optimizerName = useConfigStore((state) => state.optimizerName);
   const samplePrompt = useConfigStore((state) => state.samplePrompt);
   const freezeEmbeddings = useConfigStore((state) => state.freezeEmbeddings);
+  const sequenceUnchecked = useConfigStore(hubContextUnknown);
   const fieldProps = { problems: fieldProblems, disabled };
 
   return (
@@ -89,7 +90,13 @@ function LanguageModelForm() {
         <legend>Run</legend>
         <div className="field-grid">
           <NumberField field="batchSize" label="Batch size" help="Sequences per step." {...fieldProps} />
-          <NumberField field="sequenceLength" label="Sequence length" help="Tokens per sequence, at most the model's context length." {...fieldProps} />
+          <NumberField
+            field="sequenceLength"
+            label="Sequence length"
+            help="Tokens per sequence, at most the model's context length."
+            hint={sequenceUnchecked ? "Checked against the Hub model's context once a run downloads it." : undefined}
+            {...fieldProps}
+          />
           <NumberField field="steps" label="Steps" help="Optimizer steps to run." {...fieldProps} />
           <NumberField field="seed" label="Seed" help="Seed of the perturbations and batch order; the same seed replays the run." {...fieldProps} />
           <NumberField field="evalEvery" label="Eval every" help="Steps between held-out evaluations; 0 turns them off." {...fieldProps} />

@@ -1,8 +1,9 @@
-import { useState, type DragEvent } from 'react';
+import { useId, useState, type DragEvent } from 'react';
+import { HUB_DEFAULT_BASE } from '../model/hub';
 import { EMBEDDED_MODEL_ID } from '../run/config';
-import { addModelFiles, clearModelFiles, setModelChoice, useConfigStore } from '../store/config';
+import { addModelFiles, clearModelFiles, hubContextKey, parseHubText, setHubText, setModelChoice, useConfigStore, type ModelChoice } from '../store/config';
+import type { FileCheck, ModelContext } from '../store/file-checks';
 import { FieldProblems } from './fields';
-import { useDisplayedComparison } from './useRunForm';
 import { formatMiB } from './format';
 
 interface PickerProps {
@@ -11,29 +12,59 @@ interface PickerProps {
 }
 
 /**
- * Names the Hugging Face repository of a comparison whose model comes from the Hub (from a link or
- * a CLI file), which the choices above cannot show.
+ * Renders the Hub field: the repository as typed, parsed as the person types, with the parser's
+ * message under it. `contextKnown` is whether a run has downloaded the model's config.json.
  */
-function HubModelNote() {
-  const { model } = useDisplayedComparison();
-  if (model.kind !== 'hub') return null;
-  // NOTE: the form has no Hub choice yet, so it shows the embedded model and checks the sequence length against that model's context.
+function HubModelField({ problems, contextKnown }: { problems: readonly string[] | undefined; contextKnown: boolean }) {
+  const id = useId();
+  const text = useConfigStore((state) => state.hubText);
+  const parsed = parseHubText(text);
+  const reference = 'problem' in parsed ? null : parsed;
+
   return (
-    <p className="note" data-testid="model-hub">
-      This comparison's runs use the Hugging Face repository <code>{model.repo}</code> at revision <code>{model.revision}</code>, downloaded when a run starts after you agree. The choices
-      above cannot change it.
-    </p>
+    <div className="field hub-model" data-testid="model-hub">
+      <label htmlFor={id}>Repository: owner/name, owner/name@revision or a huggingface.co URL</label>
+      <input
+        id={id}
+        type="text"
+        spellCheck={false}
+        autoComplete="off"
+        placeholder="openai-community/gpt2"
+        value={text}
+        aria-invalid={problems?.length ? true : undefined}
+        onChange={(event) => setHubText(event.target.value)}
+        data-testid="model-hub-input"
+      />
+      <FieldProblems testId="field-error-model" problems={problems} />
+      {reference && (
+        <p className="note" data-testid="model-hub-reference">
+          <code>{reference.repo}</code> at revision <code>{reference.revision}</code>: a GPT-2 with model.safetensors, downloaded from {HUB_DEFAULT_BASE} when a run starts,
+          after you agree.
+        </p>
+      )}
+      {reference && !contextKnown && (
+        <p className="note" data-testid="model-context">
+          The context length is unknown until a run downloads config.json, so the sequence length is not checked against it yet. A run whose sequence is longer than the
+          model&apos;s context stops with an error when it loads the model.
+        </p>
+      )}
+    </div>
   );
 }
 
-/** Renders the choice between the embedded model and the three Hugging Face files of a GPT-2 model picked from disk. */
+/**
+ * Renders the choice of model: the embedded one, the three Hugging Face files of a GPT-2 model
+ * picked from disk, or a GPT-2 repository on the Hugging Face Hub.
+ */
 export function ModelPicker({ problems, disabled }: PickerProps) {
   const choice = useConfigStore((state) => state.modelChoice);
   const files = useConfigStore((state) => state.modelFiles);
   const unmatched = useConfigStore((state) => state.unmatchedModelFiles);
   const embeddedContext = useConfigStore((state) => state.embeddedModelContext);
   const configCheck = useConfigStore((state) => state.modelConfigCheck);
-  const context = choice === 'embedded' ? embeddedContext : configCheck;
+  const hubText = useConfigStore((state) => state.hubText);
+  const hubContexts = useConfigStore((state) => state.hubModelContexts);
+  const context = contextOf(choice, embeddedContext, configCheck, hubText, hubContexts);
   const [dragging, setDragging] = useState(false);
 
   const onDrop = (event: DragEvent) => {
@@ -59,6 +90,11 @@ export function ModelPicker({ problems, disabled }: PickerProps) {
         <input type="radio" name="model" checked={choice === 'files'} onChange={() => setModelChoice('files')} data-testid="model-files" />
         Files from disk
       </label>
+      <label className="choice">
+        <input type="radio" name="model" checked={choice === 'hub'} onChange={() => setModelChoice('hub')} data-testid="model-hub-choice" />
+        Hugging Face Hub
+      </label>
+      {choice === 'hub' && <HubModelField problems={problems.model} contextKnown={context?.status === 'valid'} />}
 
       {choice === 'files' && (
         <div
@@ -98,8 +134,23 @@ export function ModelPicker({ problems, disabled }: PickerProps) {
           The context length is unknown because {embeddedContext.message}. The sequence length is checked when the run loads the model.
         </p>
       )}
-      <HubModelNote />
-      <FieldProblems testId="field-error-model" problems={problems.model} />
+      {choice !== 'hub' && <FieldProblems testId="field-error-model" problems={problems.model} />}
     </fieldset>
   );
+}
+
+/** Returns the check of the chosen model's context: the embedded config, a picked config.json, or a Hub model's config once a run downloaded it. */
+function contextOf(
+  choice: ModelChoice,
+  embedded: FileCheck<ModelContext>,
+  picked: FileCheck<ModelContext> | null,
+  hubText: string,
+  hubContexts: Record<string, ModelContext>,
+): FileCheck<ModelContext> | null {
+  if (choice === 'embedded') return embedded;
+  if (choice === 'files') return picked;
+  const parsed = parseHubText(hubText);
+  if ('problem' in parsed) return null;
+  const known = hubContexts[hubContextKey(parsed.repo, parsed.revision)];
+  return known ? { status: 'valid', value: known } : null;
 }

@@ -29,10 +29,12 @@ interface NumberInputProps {
   /** Test ids of the input and of its problem list. */
   testId: string;
   errorTestId: string;
+  /** A visible note under the field, for a limit that applies now (a check that waits for a download, say). */
+  hint?: string;
 }
 
 /** Renders a numeric field as a text input, so values like "3e-4" stay as written. */
-export function NumberInput({ label, help, text, onChange, problems, disabled, testId, errorTestId }: NumberInputProps) {
+export function NumberInput({ label, help, text, onChange, problems, disabled, testId, errorTestId, hint }: NumberInputProps) {
   const id = useId();
   return (
     <div className="field" title={help}>
@@ -50,6 +52,11 @@ export function NumberInput({ label, help, text, onChange, problems, disabled, t
         onChange={(event) => onChange(event.target.value)}
       />
       <FieldProblems testId={errorTestId} problems={problems} />
+      {hint && (
+        <p className="note field-hint" data-testid={`${testId}-hint`}>
+          {hint}
+        </p>
+      )}
     </div>
   );
 }
@@ -61,10 +68,11 @@ interface NumberFieldProps {
   help: string;
   problems: Record<string, string[]>;
   disabled: boolean;
+  hint?: string;
 }
 
 /** Renders a numeric field of the language-model RunConfig. */
-export function NumberField({ field, label, help, problems, disabled }: NumberFieldProps) {
+export function NumberField({ field, label, help, problems, disabled, hint }: NumberFieldProps) {
   const text = useConfigStore((state) => state.drafts[field]);
   return (
     <NumberInput
@@ -76,6 +84,7 @@ export function NumberField({ field, label, help, problems, disabled }: NumberFi
       disabled={disabled}
       testId={`field-${field}`}
       errorTestId={`field-error-${field}`}
+      hint={hint}
     />
   );
 }

@@ -8,9 +8,10 @@ import { DEFAULT_ADAMW, DEFAULT_CONFIG, DEFAULT_SGD, DEFAULT_SHAMPOO32, DEFAULT_
 import type { LanguageModelRunConfig, VisionRunConfig } from '../../app/run/types';
 import { displayedComparison, markReady, resetComparisonStore, useComparisonStore, applyPendingChange, selectRun, addProposedRun } from '../../app/store/comparison';
 import { canonicalConfig } from '../../app/store/comparison-edit';
-import { deriveRunForm, loadLanguageModelForm, resetLanguageModelForm, setDatasetChoice, setDatasetFile, setDraft, useConfigStore } from '../../app/store/config';
+import { deriveRunForm, loadLanguageModelForm, resetLanguageModelForm, setDatasetChoice, setDatasetFile, setDraft, setHubText, setModelChoice, useConfigStore } from '../../app/store/config';
 import { forgetVerifiedUploads, verifiedUploadFor } from '../../app/store/file-hashes';
 import { loadSelectedRunIntoForm, startFormSync, syncFormNow } from '../../app/store/form-sync';
+import { confirmDownload, forgetDownloadConfirmations, readyToRun, useDownloadRequestStore } from '../../app/store/run-again';
 import { deriveVisionRunForm, loadVisionForm, resetVisionForm, useVisionConfigStore } from '../../app/store/vision-config';
 
 const EMBEDDED_CONTEXT = { status: 'valid' as const, value: { nPositions: 128, source: 'gpt2-moby' } };
@@ -30,6 +31,8 @@ beforeEach(() => {
   resetLanguageModelForm();
   resetVisionForm();
   forgetVerifiedUploads();
+  forgetDownloadConfirmations();
+  useDownloadRequestStore.setState({ request: null });
   useConfigStore.setState({ embeddedModelContext: EMBEDDED_CONTEXT });
 });
 
@@ -43,6 +46,7 @@ describe('form round trip', () => {
     ['default SubZero', DEFAULT_CONFIG],
     ['MeZO, embeddings trained', { ...DEFAULT_CONFIG, optimizer: { name: 'mezo', learningRate: 1.5e-4, perturbationScale: 2e-3, weightDecay: 0.01 }, batchSize: 2, sequenceLength: 32, steps: 3 }],
     ['SubZero rank 4', { ...DEFAULT_CONFIG, optimizer: { name: 'subzero', learningRate: 3e-4, perturbationScale: 1e-3, weightDecay: 0, rank: 4, subspacePeriod: 50, freezeEmbeddings: true }, seed: 42, samplePrompt: 'Ahoy' }],
+    ['Hub model at a revision', { ...DEFAULT_CONFIG, model: { kind: 'hub', repo: 'openai-community/gpt2', revision: 'refs/pr/1' }, sequenceLength: 1024 }],
   ];
   it.each(languageModelConfigs)('%s derives back', (_name, config) => {
     loadLanguageModelForm(config);
@@ -135,6 +139,27 @@ describe('form sync', () => {
     const applied = displayedComparison(useComparisonStore.getState());
     expect(applied.dataset.kind === 'upload' && applied.dataset.files[0].sha256).toBe(sha256('Another text.\n'));
     expect(applied.runs[0].results).toBeUndefined();
+  });
+
+  it('applies a typed Hub model to every run', async () => {
+    addProposedRun();
+    setModelChoice('hub');
+    setHubText('https://huggingface.co/openai-community/gpt2/tree/v1');
+    await vi.waitFor(() => expect(displayedComparison(useComparisonStore.getState()).model.kind).toBe('hub'));
+    const comparison = displayedComparison(useComparisonStore.getState());
+    expect(comparison.model).toEqual({ kind: 'hub', repo: 'openai-community/gpt2', revision: 'v1' });
+    expect(comparison.runs.map((run) => (run.config as LanguageModelRunConfig).model)).toEqual([comparison.model, comparison.model]);
+
+    // Run and Restart ask for consent before the first download of that repository and revision.
+    expect(readyToRun(comparison, ['subzero'])).toBe(false);
+    expect(useDownloadRequestStore.getState().request?.download).toMatchObject({ repo: 'openai-community/gpt2', revision: 'v1' });
+    confirmDownload({ repo: 'openai-community/gpt2', revision: 'v1', pageUrl: '' });
+    expect(readyToRun(comparison, ['subzero'])).toBe(true);
+
+    // Text that does not parse proposes nothing, so the comparison keeps the last valid model.
+    setHubText('openai-community/');
+    await syncFormNow();
+    expect(displayedComparison(useComparisonStore.getState()).model).toEqual({ kind: 'hub', repo: 'openai-community/gpt2', revision: 'v1' });
   });
 
   it('drops a form with problems', async () => {
