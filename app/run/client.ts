@@ -18,12 +18,13 @@ import {
   useComparisonStore,
 } from '../store/comparison';
 import { findRun } from '../store/comparison-edit';
-import { useConfigStore, type PickedModelFiles } from '../store/config';
+import { rememberHubModelContext, useConfigStore, type PickedModelFiles } from '../store/config';
 import { referencesKey, referencesOf } from '../store/file-hashes';
 import { readImageFiles } from '../store/image-checks';
 import { applyRunEvents, beginBatch, beginRun, markStopping, reportPageError } from '../store/run';
 import { useVisionConfigStore } from '../store/vision-config';
-import type { DatasetFile, ModelFiles, RunConfig, RunEvent, WorkerRequest } from './types';
+import { storeRunWeights } from '../store/weights';
+import type { DatasetFile, ModelFiles, RunConfig, RunEvent, Task, WorkerRequest } from './types';
 import type { WorkerMessage } from './worker';
 
 const FLUSH_INTERVAL_MS = 200;
@@ -33,7 +34,7 @@ let pending: RunEvent[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
 /** The run the worker executes now. */
-let active: { runId: string; deviceLost: boolean } | null = null;
+let active: { task: Task; runId: string; deviceLost: boolean } | null = null;
 
 function flushEvents(): void {
   if (flushTimer !== null) clearTimeout(flushTimer);
@@ -53,9 +54,17 @@ function flushEvents(): void {
 }
 
 function receive(message: WorkerMessage): void {
-  if (message.type === 'device-lost') {
-    if (active) active.deviceLost = true;
-    return;
+  switch (message.type) {
+    case 'device-lost':
+      if (active) active.deviceLost = true;
+      return;
+    case 'hub-model-context':
+      rememberHubModelContext(message.repo, message.revision, message.nPositions);
+      return;
+    case 'weights':
+      // The weights are kept apart from the batched events, which the comparison records and saves.
+      if (active) storeRunWeights(active.task, active.runId, { step: message.step, fileName: message.fileName, safetensors: message.safetensors });
+      return;
   }
   pending.push(message);
   if (message.type === 'finished') flushEvents();
@@ -144,7 +153,7 @@ async function startNextRun(): Promise<void> {
   const comparison = state.local[task].comparison;
   const run = findRun(comparison, runId);
   const config = runConfigOf(comparison, runId);
-  active = { runId, deviceLost: false };
+  active = { task, runId, deviceLost: false };
   beginRunRecording(runId);
   beginRun({ task, runId, label: run.label, totalSteps: config.steps });
 

@@ -1,7 +1,9 @@
 /**
  * Web Worker entry of a training run. On `start` it acquires the GPU context (once, and again only
  * after a device loss), resolves the model and dataset (for a vision run: parses the image dataset),
- * runs the loop and posts every RunEvent to the page. On `stop` it sets `stopRequested`, which the loop checks between steps.
+ * runs the loop and posts every RunEvent to the page. Every run exports its trained weights at the
+ * end, and their buffer is transferred to the page, not copied. On `stop` it sets `stopRequested`,
+ * which the loop checks between steps.
  *
  * Every failure reaches the page as an `error` event followed by `finished`: invalid configs,
  * missing WebGPU, files that fail to load or parse, exceptions from the loop, uncaptured GPU errors
@@ -10,6 +12,7 @@
 /// <reference lib="webworker" />
 import { acquireBrowserContext } from '../../kernels/gpu/device-browser';
 import type { GpuContext, GpuError } from '../../kernels/gpu/context';
+import { parseGpt2Config } from '../model/gpt2-config';
 import { formatHubProgress, HUB_DEFAULT_BASE, hubModelName, openBrowserHubCache, type HubDownloadProgress } from '../model/hub';
 import { validateRunConfig } from './config';
 import { runTraining, type RunControl } from './loop';
@@ -20,11 +23,15 @@ import { resolveVisionResources, type VisionResources } from './vision-resources
 type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
 /**
- * Messages from the worker to the page: the run's RunEvents, and a notice that the GPU device was
- * lost during the run. The notice comes before the run's error and finished events, so the page
- * records the run as interrupted rather than failed.
+ * Messages from the worker to the page: the run's RunEvents; a notice that the GPU device was lost
+ * during the run, which comes before the run's error and finished events, so the page records the
+ * run as interrupted rather than failed; and the context length (n_positions) of a Hub model once
+ * its config.json is downloaded, so the form can check the sequence length of later runs.
  */
-export type WorkerMessage = RunEvent | { type: 'device-lost'; message: string };
+export type WorkerMessage =
+  | RunEvent
+  | { type: 'device-lost'; message: string }
+  | { type: 'hub-model-context'; repo: string; revision: string; nPositions: number };
 
 interface ActiveRun {
   control: RunControl;
@@ -49,7 +56,9 @@ let context: GpuContext | null = null;
 let activeRun: ActiveRun | null = null;
 
 function post(message: WorkerMessage): void {
-  scope.postMessage(message);
+  // The weights file can be hundreds of MB, so its buffer moves to the page instead of being copied.
+  if (message.type === 'weights') scope.postMessage(message, [message.safetensors.buffer]);
+  else scope.postMessage(message);
 }
 
 function errorMessage(error: unknown): string {
@@ -77,6 +86,8 @@ function handleGpuError(error: GpuError): void {
   if (error.kind === 'device-lost' && !run.gpuFailure) post({ type: 'device-lost', message: error.message });
   run.gpuFailure ??= error;
   run.control.stopRequested = true;
+  // After a GPU error the weights may be invalid and their readback may fail, so none are exported.
+  run.control.exportWeights = false;
   run.gpuErrorCount += 1;
   if (run.gpuErrorCount <= MAX_REPORTED_GPU_ERRORS) {
     const stopNote = run.gpuErrorCount === 1 ? ` The run stops at step ${run.lastStep}.` : '';
@@ -117,13 +128,27 @@ async function hubAccess(model: string, signal: AbortSignal): Promise<HubAccess>
   return { base: HUB_DEFAULT_BASE, fetch: (input, init) => fetch(input, init), cache: await openBrowserHubCache(warn), onProgress, onWarning: warn, signal };
 }
 
+/**
+ * Posts the context length of a downloaded Hub model. A config.json that does not parse posts
+ * nothing, because loading the model reports it as the run's error.
+ */
+function postHubModelContext(repo: string, revision: string, configJson: string): void {
+  let nPositions: number;
+  try {
+    nPositions = parseGpt2Config(configJson, 'config.json').nPositions;
+  } catch {
+    return;
+  }
+  post({ type: 'hub-model-context', repo, revision, nPositions });
+}
+
 async function startRun(request: StartRequest): Promise<void> {
   if (activeRun) {
     post({ type: 'error', message: 'A run is already in progress. Press Stop and wait for it to finish before starting another.' });
     return;
   }
 
-  const run: ActiveRun = { control: { stopRequested: false }, abort: new AbortController(), finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0, postedGpuMessages: new Set() };
+  const run: ActiveRun = { control: { stopRequested: false, exportWeights: true }, abort: new AbortController(), finished: false, lastStep: 0, gpuFailure: null, gpuErrorCount: 0, postedGpuMessages: new Set() };
   activeRun = run;
   const startedAt = performance.now();
   let failed = false;
@@ -159,6 +184,7 @@ async function startRun(request: StartRequest): Promise<void> {
       // The page requests consent before it starts a run whose model comes from the Hub, so reaching here means the person agreed.
       const hub = config.model.kind === 'hub' ? await hubAccess(hubModelName(config.model.repo, config.model.revision), run.abort.signal) : undefined;
       resources = await resolveResources(config, { model: request.model, dataset: request.dataset }, readFile, hub);
+      if (config.model.kind === 'hub') postHubModelContext(config.model.repo, config.model.revision, resources.model.config);
     }
 
     stage = 'Training';

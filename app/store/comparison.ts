@@ -28,6 +28,7 @@ import {
   type SharedSettings,
 } from './comparison-edit';
 import type { LoadedRecord } from './persistence';
+import { forgetRunWeights } from './weights';
 
 export type XAxis = 'step' | 'time';
 
@@ -265,6 +266,7 @@ export function removeRunById(runId: string): void {
   const next = removeRun(comparison, runId);
   const selected = selectedRunId === runId ? next.runs[Math.min(index, next.runs.length - 1)].id : selectedRunId;
   const reload = selected !== selectedRunId;
+  forgetRunWeights(state.task, [runId]);
   useComparisonStore.setState({
     ...updateLocal(state, state.task, { comparison: next, selectedRunId: selected }),
     ...(reload ? { pendingChange: null, formLoads: state.formLoads + 1 } : {}),
@@ -331,6 +333,8 @@ function applyChange(change: PendingChange): void {
   let comparison = state.local[change.task].comparison;
   if (change.sharedChanged) comparison = replaceSharedSettings(comparison, change.target.shared);
   const replaced = replaceRunConfig(comparison, change.runId, change.target.config);
+  // The cleared results took the runs' trained weights with them.
+  forgetRunWeights(change.task, change.sharedChanged ? undefined : [change.runId]);
   useComparisonStore.setState({ ...updateLocal(state, change.task, { comparison: replaced.comparison, selectedRunId: replaced.runId }), pendingChange: null });
 }
 
@@ -409,11 +413,12 @@ function runTaskOf(state: ComparisonState): Task {
   return state.runTask;
 }
 
-/** Clears the results of `runId` to empty series with status 'running', and marks it active. */
+/** Clears the results (and the weights) of `runId` to empty series with status 'running', and marks it active. */
 export function beginRunRecording(runId: string): void {
   const state = useComparisonStore.getState();
   const task = runTaskOf(state);
   const comparison = setRunResults(state.local[task].comparison, runId, emptyRunResults(task));
+  forgetRunWeights(task, [runId]);
   useComparisonStore.setState({ ...updateLocal(state, task, { comparison }), activeRunId: runId, lastRunId: runId });
 }
 
@@ -495,6 +500,8 @@ export function adoptSharedComparison(options: { clearResults: boolean }, now = 
   let comparison = state.shared.comparison;
   if (options.clearResults) comparison = { ...comparison, runs: comparison.runs.map(({ results: _results, ...run }) => run) };
   const task = comparison.task;
+  // The task's own runs are replaced, so their weights no longer belong to any run on screen.
+  forgetRunWeights(task);
   useComparisonStore.setState({
     ...updateLocal(state, task, { comparison, selectedRunId: state.shared.selectedRunId, activatedAt: now }),
     task,

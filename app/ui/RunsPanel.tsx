@@ -6,7 +6,8 @@ import { readyToRun } from '../store/run-again';
 import { addProposedRun, duplicateRunById, removeRunById, selectRun, useComparisonStore } from '../store/comparison';
 import { OPTIMIZER_LABELS } from '../store/comparison-edit';
 import { useRunStore } from '../store/run';
-import { downloadText, exportFileName } from './download';
+import { runWeights, useWeightsStore } from '../store/weights';
+import { downloadBytes, downloadText, exportFileName } from './download';
 import { formatBytes, formatLoss, formatPercent } from './format';
 import { CATEGORY_LABELS } from './MemoryChart';
 import { SharePanel } from './SharePanel';
@@ -39,10 +40,34 @@ interface RowProps {
   blockedReason: string | null;
   canAdd: boolean;
   onlyRun: boolean;
+  /** Whether the comparison is the task's own; one opened from a link has no weights in this page. */
+  local: boolean;
 }
 
-/** Renders one run's row: its summary, and Select, Run or Restart, Stop, Duplicate and Remove. */
-function RunRow({ comparison, run, vision, categories, selected, editable, blockedReason, canAdd, onlyRun }: RowProps) {
+/** Renders the action that saves a run's trained weights, enabled once this page holds them. */
+function DownloadWeightsButton({ comparison, run, local }: { comparison: Comparison; run: ComparisonRun; local: boolean }) {
+  const weights = useWeightsStore((state) => (local ? runWeights(state, comparison.task, run.id) : undefined));
+  const title = weights
+    ? `Download the weights after step ${weights.step} as ${weights.fileName} (${formatBytes(weights.safetensors.byteLength)}). They are kept in this page's memory until it is closed.`
+    : local
+      ? 'No trained weights in this page: a run keeps them after it completes or stops, until the page is closed. Weights are not saved with the comparison.'
+      : 'A comparison from a link carries no weights; press Run again to train them in this page.';
+  return (
+    <button
+      type="button"
+      disabled={!weights}
+      onClick={() => weights && downloadBytes(weights.fileName, weights.safetensors, 'application/octet-stream')}
+      title={title}
+      aria-label="Download weights (.safetensors)"
+      data-testid="run-download-weights"
+    >
+      Weights
+    </button>
+  );
+}
+
+/** Renders one run's row: its summary, and Select, Run or Restart, Stop, Download weights, Duplicate and Remove. */
+function RunRow({ comparison, run, vision, categories, selected, editable, blockedReason, canAdd, onlyRun, local }: RowProps) {
   const queued = useComparisonStore((state) => state.queue.includes(run.id));
   const active = useComparisonStore((state) => state.activeRunId === run.id);
   const livePhase = useRunStore((state) => state.phase);
@@ -87,6 +112,7 @@ function RunRow({ comparison, run, vision, categories, selected, editable, block
               {run.results ? 'Restart' : 'Run'}
             </button>
           )}
+          <DownloadWeightsButton comparison={comparison} run={run} local={local} />
           <button type="button" disabled={!editable || !canAdd} onClick={() => duplicateRunById(run.id)} title="Add a copy of this run's settings, without results, and edit it" data-testid="run-duplicate">
             Duplicate
           </button>
@@ -124,6 +150,7 @@ export function RunsPanel() {
   const comparison = useDisplayedComparison();
   const selectedRunId = useComparisonStore((state) => state.shared?.selectedRunId ?? state.local[state.task].selectedRunId);
   const locked = useFormLocked();
+  const local = useComparisonStore((state) => state.shared === null);
   const blockedReason = useRunBlockedReason();
   const [sharing, setSharing] = useState(false);
   const vision = comparison.task === 'vision';
@@ -185,11 +212,18 @@ export function RunsPanel() {
                 blockedReason={blockedReason}
                 canAdd={canAdd}
                 onlyRun={comparison.runs.length === 1}
+                local={local}
               />
             ))}
           </tbody>
         </table>
       </div>
+      {local && (
+        <p className="note" data-testid="weights-note">
+          Weights downloads a run&apos;s trained weights as .safetensors. They are kept until the page is closed, because the browser saves each comparison&apos;s settings
+          and metrics but not its weights.
+        </p>
+      )}
     </section>
   );
 }

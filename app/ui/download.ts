@@ -1,9 +1,18 @@
-/** Downloads of generated text through Blob URLs, so nothing leaves the browser. */
+/** Downloads of generated text and files through Blob URLs, so nothing leaves the browser. */
 import type { Comparison } from '../share';
 
 /** Saves `text` as the file `name` through a temporary Blob URL. */
 export function downloadText(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+  downloadBlob(name, new Blob([text], { type: `${type};charset=utf-8` }));
+}
+
+/** Saves `bytes` (backed by an ArrayBuffer, not a SharedArrayBuffer) as the file `name` through a temporary Blob URL. */
+export function downloadBytes(name: string, bytes: Uint8Array, type: string): void {
+  downloadBlob(name, new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+}
+
+function downloadBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = name;
