@@ -23,10 +23,11 @@ import { resolveVisionResources, type VisionResources } from './vision-resources
 type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
 /**
- * Messages from the worker to the page: the run's RunEvents; a notice that the GPU device was lost
- * during the run, which comes before the run's error and finished events, so the page records the
- * run as interrupted rather than failed; and the context length (n_positions) of a Hub model once
- * its config.json is downloaded, so the form can check the sequence length of later runs.
+ * Messages from the worker to the page: the run's RunEvents and two notices.
+ * - 'device-lost': the GPU device was lost during the run. It comes before the run's error and
+ *   finished events, so the page records the run as interrupted rather than failed.
+ * - 'hub-model-context': the context length (n_positions) of a Hub model once its config.json is
+ *   downloaded, so the form can check the sequence length of later runs.
  */
 export type WorkerMessage =
   | RunEvent

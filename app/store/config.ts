@@ -351,8 +351,8 @@ export function deriveRunForm(form: ConfigFormState): DerivedRunForm {
     modelConfigCheck = form.modelConfigCheck;
     if (modelConfigCheck?.status === 'invalid') addProblem('model', modelConfigCheck.message);
   } else if (form.modelChoice === 'hub') {
-    // The context is known only once a run has downloaded the model's config.json; until then the
-    // sequence length is checked by the worker, which reports a too-long one when it loads the model.
+    // The context is known only once a run has downloaded the model's config.json. Until then the
+    // worker checks the sequence length and reports a too-long one when it loads the model.
     const parsed = parseHubText(form.hubText);
     modelConfigCheck = null;
     if ('problem' in parsed) addProblem('model', parsed.problem);

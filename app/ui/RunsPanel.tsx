@@ -44,7 +44,7 @@ interface RowProps {
   local: boolean;
 }
 
-/** Renders the action that saves a run's trained weights, enabled once this page holds them. */
+/** Renders the action that saves a run's trained weights, enabled once this page has received them. */
 function DownloadWeightsButton({ comparison, run, local }: { comparison: Comparison; run: ComparisonRun; local: boolean }) {
   const weights = useWeightsStore((state) => (local ? runWeights(state, comparison.task, run.id) : undefined));
   const title = weights
