@@ -1,6 +1,8 @@
 /** Page helpers shared by the browser tests. */
+import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { parseSafetensors, type SafetensorsTensor } from '../../app/model/safetensors';
 import type { PlaygroundSummary } from '../../app/store/summary';
 
 /** Maximum wait for a short run on SwiftShader, which is about 100 times slower than a GPU. */
@@ -54,4 +56,28 @@ export async function expectWebGpuAvailable(page: Page, diagnostics: () => strin
 /** Counts the points of an SVG path drawn by recharts ("M x,y L x,y …"). */
 export function pathPoints(d: string | null): number {
   return (d ?? '').match(/[ML]/g)?.length ?? 0;
+}
+
+/**
+ * Clicks the Weights action of the runs-table row `runId`, waits for the browser download, and
+ * returns the file's name and tensors (parsed with the app's safetensors reader).
+ */
+export async function downloadRunWeights(page: Page, runId: string): Promise<{ fileName: string; tensors: Map<string, SafetensorsTensor> }> {
+  const button = page.getByTestId('runs-table').locator(`tr[data-run-id="${runId}"]`).getByTestId('run-download-weights');
+  await expectEnabled(button, true);
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), button.click()]);
+  const fileName = download.suggestedFilename();
+  const bytes = await readFile(await download.path());
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return { fileName, tensors: parseSafetensors(buffer, fileName) };
+}
+
+/** Returns each tensor's shape, by name. */
+export function tensorShapes(tensors: Map<string, SafetensorsTensor>): Record<string, number[]> {
+  return Object.fromEntries([...tensors].map(([name, tensor]) => [name, tensor.shape]));
+}
+
+/** Returns the number of values in all tensors together. */
+export function valueCount(tensors: Map<string, SafetensorsTensor>): number {
+  return [...tensors.values()].reduce((sum, tensor) => sum + tensor.data.length, 0);
 }

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LanguageModelRunConfig } from '../../app/run/types';
 import { WEBGPU_HELP } from '../../kernels/gpu/device-browser';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
-import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary, waitForRunsDone } from './page';
+import { downloadRunWeights, expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, RUN_TIMEOUT_MS, summary, tensorShapes, valueCount, waitForRunsDone } from './page';
 
 let server: StaticServer;
 let browser: Browser;
@@ -96,6 +97,19 @@ describe('playground page', () => {
     expect((await page.getByTestId('sample-after').textContent())?.trim()).not.toBe('');
     expect(await page.getByTestId('run-button').isEnabled()).toBe(true);
     expect(await page.getByTestId('error-banner').count()).toBe(0);
+
+    // The trained weights download as safetensors in the Hugging Face GPT-2 layout.
+    expect(await page.getByTestId('weights-note').textContent()).toContain('kept until the page is closed');
+    const weights = await downloadRunWeights(page, 'subzero');
+    expect(weights.fileName).toBe('gpt2-moby-subzero-step4.safetensors');
+    const shapes = tensorShapes(weights.tensors);
+    expect(shapes['transformer.wte.weight']).toEqual([256, 128]);
+    expect(shapes['transformer.wpe.weight']).toEqual([128, 128]);
+    expect(shapes['transformer.h.3.attn.c_attn.weight']).toEqual([128, 384]);
+    expect(shapes['transformer.ln_f.bias']).toEqual([128]);
+    expect(Object.keys(shapes).every((name) => name.startsWith('transformer.')), Object.keys(shapes).join(', ')).toBe(true);
+    expect(valueCount(weights.tensors)).toBe(result.comparison.runs[0].results?.summary.parameterCount);
+    expect([...weights.tensors.values()].every((tensor) => tensor.data.every(Number.isFinite))).toBe(true);
     await page.close();
   });
 
@@ -122,6 +136,11 @@ describe('playground page', () => {
     expect(await page.getByTestId('status').getAttribute('data-finish-reason')).toBe('stopped');
     expect(stopped.comparison.runs[0].results?.summary.status).toBe('stopped');
 
+    // A stopped run exports its weights too, at the step it stopped after.
+    const weights = await downloadRunWeights(page, 'mezo');
+    expect(weights.fileName).toBe(`gpt2-moby-mezo-step${stopped.comparison.runs[0].results?.summary.stepsDone}.safetensors`);
+    expect(tensorShapes(weights.tensors)['transformer.wte.weight']).toEqual([256, 128]);
+
     // The stopped run has results, so a new step count is held back until applied.
     await fillSettings(page, { steps: '2' });
     await page.getByTestId('pending-change').waitFor({ state: 'visible', timeout: 10_000 });
@@ -129,6 +148,8 @@ describe('playground page', () => {
     await expectEnabled(page.getByTestId('run-button'), false);
     await page.getByTestId('apply-changes').click();
     expect((await summary(page)).comparison.runs[0].results).toBeUndefined();
+    // The cleared results took the weights with them.
+    await expectEnabled(page.getByTestId('run-download-weights'), false);
 
     // The second run reuses the worker and its GPU device.
     await expectEnabled(page.getByTestId('run-button'), true);
@@ -245,6 +266,65 @@ describe('playground page', () => {
     await fillSettings(page, { sequenceLength: '128' });
     expect(await lengthError.count()).toBe(0);
     await expectEnabled(page.getByTestId('run-button'), true);
+    await page.close();
+  });
+
+  it('takes a Hub model and asks first', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    // No test may reach the Hub: any request to it is recorded and aborted.
+    const hubRequests: string[] = [];
+    await page.route(/^https?:\/\/([^/]*\.)?huggingface\.co\//, (route) => {
+      hubRequests.push(route.request().url());
+      return route.abort();
+    });
+    await page.goto(server.url);
+    await expectWebGpuAvailable(page, diagnostics);
+
+    await page.getByTestId('model-hub-choice').check();
+    const input = page.getByTestId('model-hub-input');
+    const modelError = page.getByTestId('field-error-model');
+    expect(await modelError.textContent()).toContain('type a Hugging Face repository');
+    await expectEnabled(page.getByTestId('run-button'), false);
+
+    // The field is parsed as the person types, and the parser's message shows under it.
+    await input.fill('gpt2');
+    await expect.poll(() => modelError.textContent()).toContain('Invalid Hugging Face repository id "gpt2": expected owner/name');
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+    await expectEnabled(page.getByTestId('run-button'), false);
+    await input.fill('https://huggingface.co/openai-community/gpt2/tree/v1.0');
+    await expect.poll(() => modelError.count()).toBe(0);
+    expect(await page.getByTestId('model-hub-reference').textContent()).toContain('openai-community/gpt2 at revision v1.0');
+
+    // The context is unknown until a run downloads config.json, so a sequence beyond the embedded
+    // model's 128 tokens is accepted, with a hint.
+    await fillSettings(page, { sequenceLength: '1000' });
+    expect(await page.getByTestId('field-error-sequenceLength').count()).toBe(0);
+    expect(await page.getByTestId('field-sequenceLength-hint').textContent()).toContain("Checked against the Hub model's context once a run downloads it.");
+    expect(await page.getByTestId('model-context').textContent()).toContain('The context length is unknown until a run downloads config.json');
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await expect.poll(async () => (await summary(page)).comparison.model).toEqual({ kind: 'hub', repo: 'openai-community/gpt2', revision: 'v1.0' });
+    const runConfig = (await summary(page)).comparison.runs[0].config as LanguageModelRunConfig;
+    expect(runConfig.model).toEqual({ kind: 'hub', repo: 'openai-community/gpt2', revision: 'v1.0' });
+    expect(runConfig.sequenceLength).toBe(1000);
+
+    // Run requests consent before the first download of this repository and revision, and Cancel starts nothing.
+    await page.getByTestId('run-button').click();
+    const request = page.getByTestId('download-request');
+    await request.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await request.textContent()).toContain('openai-community/gpt2 at revision v1.0');
+    await page.screenshot({ path: path.join(artifactsDir, 'hub-model-request.png'), fullPage: true });
+    await page.getByTestId('download-request-cancel').click();
+    expect(await request.count()).toBe(0);
+    const afterCancel = await summary(page);
+    expect(afterCancel.phase).toBe('idle');
+    expect(afterCancel.running).toBe(false);
+    expect(hubRequests).toEqual([]);
+
+    // Back on the embedded model, 1000 exceeds its context again.
+    await page.getByTestId('model-embedded').check();
+    expect(await page.getByTestId('field-error-sequenceLength').textContent()).toContain("Sequence length 1000 exceeds the model's context of 128 tokens");
+    expect(await page.getByTestId('field-sequenceLength-hint').count()).toBe(0);
     await page.close();
   });
 

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initVisionParameters, visionNetSpec } from '../../app/model/vision';
 import { DEFAULT_CONFIG } from '../../app/run/config';
 import { METRIC_RANGES } from '../../app/share';
 import { formatBytes } from '../../app/ui/format';
 import { gzip, idxImages, idxLabels, rampPixels } from '../fixtures/images/build';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
-import { expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, summary, waitForRunsDone } from './page';
+import { downloadRunWeights, expectEnabled, expectWebGpuAvailable, finishReason, pathPoints, summary, tensorShapes, valueCount, waitForRunsDone } from './page';
 
 let server: StaticServer;
 let browser: Browser;
@@ -145,6 +146,44 @@ describe('vision task', () => {
     expect(await lossChart.getAttribute('data-points')).toBe('6');
     expect(await accuracyChart.getAttribute('data-points')).toBe('3');
     expect((await summary(page)).steps).toBe(6);
+    await page.close();
+  });
+
+  it('downloads the trained MLP weights', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const diagnostics = collectDiagnostics(page);
+    await openVisionForm(page, diagnostics);
+
+    await page.getByTestId('vision-model-mlp').check({ force: true });
+    await page.getByTestId('vision-optimizer-sgd').check({ force: true });
+    await fillVisionSettings(page, { batchSize: '16', steps: '3', evalEvery: '0' });
+    const parameterCount = Number(await page.getByTestId('vision-parameter-count').getAttribute('data-count'));
+    // fc1 128·784 + 128, fc2 10·128 + 10 on 28×28 grayscale images in 10 classes.
+    expect(parameterCount).toBe(128 * 784 + 128 + 10 * 128 + 10);
+    const row = page.getByTestId('runs-table').locator('tr[data-run-id="sgd"]');
+    await expectEnabled(row.getByTestId('run-download-weights'), false);
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.getByTestId('run-button').click();
+
+    await waitForRunsDone(page);
+    const result = await summary(page);
+    expect(result.errors, `run errors${diagnostics()}`).toEqual([]);
+    expect(finishReason(result)).toBe('completed');
+
+    const weights = await downloadRunWeights(page, 'sgd');
+    expect(weights.fileName).toBe('mlp-sgd-step3.safetensors');
+    expect(tensorShapes(weights.tensors)).toEqual({ 'fc1.weight': [128, 784], 'fc1.bias': [128], 'fc2.weight': [10, 128], 'fc2.bias': [10] });
+    expect(valueCount(weights.tensors)).toBe(parameterCount);
+    expect([...weights.tensors.values()].every((tensor) => tensor.data.every(Number.isFinite))).toBe(true);
+    // The file contains the trained weights: every tensor moved from its seeded initial values, which
+    // the same spec and seed reproduce.
+    const spec = visionNetSpec('mlp', { height: 28, width: 28, channels: 1 }, 10);
+    const initial = initVisionParameters(spec, result.comparison.seed);
+    spec.parameters.forEach((parameter, index) => {
+      const trained = weights.tensors.get(parameter.name)?.data;
+      expect(trained?.length, parameter.name).toBe(initial[index].length);
+      expect(trained?.some((value, i) => value !== initial[index][i]), `${parameter.name} changed by training`).toBe(true);
+    });
     await page.close();
   });
 
