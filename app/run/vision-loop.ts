@@ -117,7 +117,7 @@ export class VisionSession {
   private readonly evalDispatches: Dispatch[];
   private readonly readback: GPUBuffer;
   private readonly train: ImageDataset;
-  private readonly held: ImageDataset;
+  private readonly heldOut: ImageDataset;
   private readonly imageSize: number;
   private readonly batchImages: Float32Array;
   private readonly batchLabels: Uint32Array;
@@ -131,12 +131,12 @@ export class VisionSession {
     resources: VisionResources,
   ) {
     this.train = resources.split.train;
-    this.held = resources.split.eval;
+    this.heldOut = resources.split.eval;
     const { width, height, channels } = this.train;
     this.imageSize = width * height * channels;
     if (this.train.count === 0) throw new Error(`${resources.datasetName}: the training split has no images.`);
-    if (this.held.count === 0) throw new Error(`${resources.datasetName}: the held-out split has no images.`);
-    this.evalCount = Math.min(config.evalExamples, this.held.count);
+    if (this.heldOut.count === 0) throw new Error(`${resources.datasetName}: the held-out split has no images.`);
+    this.evalCount = Math.min(config.evalExamples, this.heldOut.count);
 
     this.net = new VisionNet(ctx, config.model.architecture, { width, height, channels }, this.train.classes.length, config.seed);
     const maxCapacity = this.net.maxBatchCapacity();
@@ -174,8 +174,8 @@ export class VisionSession {
     let correct = 0;
     for (let first = 0; first < this.evalCount; first += capacity) {
       const count = Math.min(capacity, this.evalCount - first);
-      const images = this.held.images.subarray(first * this.imageSize, (first + count) * this.imageSize);
-      const labels = this.held.labels.subarray(first, first + count);
+      const images = this.heldOut.images.subarray(first * this.imageSize, (first + count) * this.imageSize);
+      const labels = this.heldOut.labels.subarray(first, first + count);
       this.net.writeBatch(this.evalBatch, images, labels, count);
       const encoder = this.ctx.device.createCommandEncoder({ label: 'vision eval' });
       encodeDispatches(encoder, this.evalDispatches, 'eval forward');
