@@ -10,59 +10,19 @@ import type { GpuContext } from '../../kernels/gpu/context';
 import { readF32, readU32, runDispatches } from '../../kernels/gpu/dispatch';
 import { dequantize4Ref } from '../../kernels/quant4/quant4.ref';
 import { qrLargeRef } from '../../kernels/qr-large/qr-large.ref';
-import type { VisionParameter } from '../../app/model/vision-types';
 import { createVisionOptimizer } from '../../app/optim/vision';
 import { ShampooOptimizer } from '../../app/optim/vision/shampoo';
 import { isFactorStep, isRootStep, planMatrixBlocks, planShampoo, preconditionerStateBytes } from '../../app/optim/vision/shampoo-blocks';
 import { VisionOptimizerRef } from '../../app/optim/vision/shampoo.ref';
 import type { ShampooConfig } from '../../app/run/types';
 import { compare, gpu, randomArray } from '../helpers/gpu';
-
-interface TestParameter extends VisionParameter {
-  initial: Float32Array;
-}
-
-interface Shape {
-  name: string;
-  shape: number[];
-  decay: boolean;
-}
-
-const SMALL: Shape[] = [
-  { name: 'fc.weight', shape: [6, 10], decay: true },
-  { name: 'conv.weight', shape: [5, 3, 3, 3], decay: true },
-  { name: 'conv.bias', shape: [5], decay: false },
-];
+import { makeParameters, releaseParameters, SMALL_SHAPES, type TestParameter, type TestShape } from '../helpers/vision-parameters';
 
 const SGD = { name: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.01 } as const;
 const ADAMW = { name: 'adamw', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 } as const;
 
 const SHAMPOO32: ShampooConfig = { name: 'shampoo32', base: SGD, factorPeriod: 1, rootPeriod: 2, factorDecay: 0.95, epsilon: 1e-4, maxOrder: 4 };
 const SHAMPOO4: ShampooConfig = { ...SHAMPOO32, name: 'shampoo4', bits: 4, codebook: 'linear-2', rectify: true, quantize: 'eigenvectors' };
-
-function makeParameters(ctx: GpuContext, shapes: Shape[], seed: number): TestParameter[] {
-  return shapes.map(({ name, shape, decay }, index) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const initial = randomArray(size, seed + index, 0.5);
-    return {
-      name,
-      shape,
-      size,
-      decay,
-      initial,
-      weight: ctx.pool.storageFrom(`${name} weight`, 'weights', initial),
-      grad: ctx.pool.storage(`${name} grad`, 'gradients', size * 4),
-      matrix: shape.length >= 2 ? { rows: shape[0], cols: size / shape[0] } : null,
-    };
-  });
-}
-
-function releaseParameters(ctx: GpuContext, parameters: TestParameter[]): void {
-  for (const param of parameters) {
-    ctx.pool.release(param.weight);
-    ctx.pool.release(param.grad);
-  }
-}
 
 function writeGradients(ctx: GpuContext, parameters: TestParameter[], grads: Float32Array[]): void {
   parameters.forEach((param, index) => ctx.device.queue.writeBuffer(param.grad, 0, grads[index].buffer, 0, grads[index].byteLength));
@@ -115,7 +75,7 @@ describe('shampoo32 against the CPU reference', () => {
     it(`tracks every step with ${base.name} base`, async () => {
       const ctx = await gpu();
       const config: ShampooConfig = { ...SHAMPOO32, base };
-      const parameters = makeParameters(ctx, SMALL, 21);
+      const parameters = makeParameters(ctx, SMALL_SHAPES, 21);
       const optimizer = createVisionOptimizer(ctx, parameters, config, 1);
       const reference = new VisionOptimizerRef(parameters, config);
       const weights = parameters.map((param) => Float64Array.from(param.initial));
@@ -142,7 +102,7 @@ describe('shampoo32 against the CPU reference', () => {
 
   it('factors and roots match per block', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, SMALL, 31);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 31);
     const optimizer = new ShampooOptimizer(ctx, parameters, SHAMPOO32);
     const reference = new VisionOptimizerRef(parameters, SHAMPOO32);
     const weights = parameters.map((param) => Float64Array.from(param.initial));
@@ -177,7 +137,7 @@ describe('shampoo32 against the CPU reference', () => {
 
   it('state bytes are the factor and momentum bytes', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, SMALL, 5);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 5);
     const optimizer = createVisionOptimizer(ctx, parameters, SHAMPOO32, 1);
     try {
       const expected = preconditionerStateBytes(planShampoo(parameters, SHAMPOO32));
@@ -196,7 +156,7 @@ describe('shampoo32 against the CPU reference', () => {
 describe('shampoo4', () => {
   it('small factors use the f32 eigenvector path', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, SMALL, 41);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 41);
     const optimizer = new ShampooOptimizer(ctx, parameters, SHAMPOO4);
     const reference = new VisionOptimizerRef(parameters, SHAMPOO4);
     const weights = parameters.map((param) => Float64Array.from(param.initial));
@@ -225,7 +185,7 @@ describe('shampoo4', () => {
   it('quantized eigenvectors track shampoo32', async () => {
     const ctx = await gpu();
     const n = 64;
-    const shapes: Shape[] = [{ name: 'fc.weight', shape: [n, n], decay: true }, { name: 'fc.bias', shape: [n], decay: false }];
+    const shapes: TestShape[] = [{ name: 'fc.weight', shape: [n, n], decay: true }, { name: 'fc.bias', shape: [n], decay: false }];
     const large = { maxOrder: 1200, epsilon: 1e-4 };
     const variants: [string, ShampooConfig][] = [
       ['eigenvectors, linear-2', { ...SHAMPOO4, ...large }],
@@ -302,7 +262,7 @@ function wellConditionedGradients(n: number, steps: number): Float32Array[] {
 }
 
 describe('shampoo state bytes', () => {
-  const LARGE: Shape[] = [
+  const LARGE: TestShape[] = [
     { name: 'fc.weight', shape: [128, 256], decay: true },
     { name: 'conv.weight', shape: [64, 64, 3, 3], decay: true },
     { name: 'conv.bias', shape: [64], decay: false },
@@ -373,7 +333,7 @@ describe('shampoo numerical safety', () => {
 
   it('NaN gradient keeps the 32-bit factors', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, SMALL, 71);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 71);
     const optimizer = new ShampooOptimizer(ctx, parameters, SHAMPOO32);
     try {
       for (let step = 0; step < 3; step++) {
@@ -416,7 +376,7 @@ describe('shampoo numerical safety', () => {
 
   it('non-finite factor keeps the previous root', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, SMALL, 72);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 72);
     const optimizer = new ShampooOptimizer(ctx, parameters, SHAMPOO32);
     try {
       for (let step = 0; step < 3; step++) {

@@ -5,49 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../kernels/gpu/context';
 import { readF32, runDispatches } from '../../kernels/gpu/dispatch';
-import type { VisionParameter } from '../../app/model/vision-types';
 import { createVisionOptimizer } from '../../app/optim/vision';
 import { FirstOrderRef } from '../../app/optim/vision/first-order.ref';
 import type { FirstOrderConfig } from '../../app/run/types';
 import { compare, gpu, randomArray } from '../helpers/gpu';
-
-interface TestParameter extends VisionParameter {
-  initial: Float32Array;
-}
-
-const SHAPES: { name: string; shape: number[]; decay: boolean }[] = [
-  { name: 'fc.weight', shape: [6, 10], decay: true },
-  { name: 'conv.weight', shape: [5, 3, 3, 3], decay: true },
-  { name: 'conv.bias', shape: [5], decay: false },
-];
-
-function makeParameters(ctx: GpuContext, seed: number): TestParameter[] {
-  return SHAPES.map(({ name, shape, decay }, index) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const initial = randomArray(size, seed + index, 0.5);
-    return {
-      name,
-      shape,
-      size,
-      decay,
-      initial,
-      weight: ctx.pool.storageFrom(`${name} weight`, 'weights', initial),
-      grad: ctx.pool.storage(`${name} grad`, 'gradients', size * 4),
-      matrix: shape.length >= 2 ? { rows: shape[0], cols: size / shape[0] } : null,
-    };
-  });
-}
-
-function releaseParameters(ctx: GpuContext, parameters: TestParameter[]): void {
-  for (const param of parameters) {
-    ctx.pool.release(param.weight);
-    ctx.pool.release(param.grad);
-  }
-}
+import { makeParameters, releaseParameters, SMALL_SHAPES } from '../helpers/vision-parameters';
 
 /** Runs `steps` steps on the GPU and on the CPU with the same gradients; returns the largest absolute error over all steps and tensors. */
 async function replay(ctx: GpuContext, config: FirstOrderConfig, steps: number, atol: number, rtol: number): Promise<number> {
-  const parameters = makeParameters(ctx, 11);
+  const parameters = makeParameters(ctx, SMALL_SHAPES, 11);
   const optimizer = createVisionOptimizer(ctx, parameters, config, 1);
   const reference = new FirstOrderRef(parameters, config);
   const weights = parameters.map((param) => Float64Array.from(param.initial));
@@ -94,7 +60,7 @@ describe('vision first-order optimizers', () => {
     const ctx = await gpu();
     // A zero gradient leaves only the weight decay, which must not touch the bias.
     const config: FirstOrderConfig = { name: 'adamw', learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.5 };
-    const parameters = makeParameters(ctx, 5);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 5);
     const optimizer = createVisionOptimizer(ctx, parameters, config, 1);
     try {
       runDispatches(ctx, optimizer.stepDispatches(0));
@@ -111,7 +77,7 @@ describe('vision first-order optimizers', () => {
 
   it('first-order state is counted as optimizer state', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, 5);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 5);
     const total = parameters.reduce((sum, param) => sum + param.size, 0);
     const sgd = createVisionOptimizer(ctx, parameters, { name: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 0 }, 1);
     const adamw = createVisionOptimizer(ctx, parameters, { name: 'adamw', learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, 1);
@@ -127,7 +93,7 @@ describe('vision first-order optimizers', () => {
 
   it('stepDispatches rejects steps out of order', async () => {
     const ctx = await gpu();
-    const parameters = makeParameters(ctx, 5);
+    const parameters = makeParameters(ctx, SMALL_SHAPES, 5);
     const optimizer = createVisionOptimizer(ctx, parameters, { name: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 0 }, 1);
     try {
       optimizer.stepDispatches(0);
