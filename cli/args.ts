@@ -86,7 +86,7 @@ export interface TrainArgs {
   datasetFile: string | null;
   /** Vision task: the uploaded image dataset files. */
   imageFiles: string[];
-  /** Where to write the trained weights (safetensors) at the end of the run. */
+  /** Output path of the trained weights (safetensors), written at the end of the run. */
   saveWeights: string | null;
   /** Hub address and cache folder when the model comes from --hub, otherwise null. */
   hub: NodeHubSettings | null;
@@ -341,7 +341,10 @@ function visionOptimizer(values: ParsedValues): VisionOptimizerConfig {
   if (mismatched.length) throw new Error(`${mismatched.map((flag) => `--${flag}`).join(', ')} do not apply to ${baseName === 'sgd' ? 'SGD' : 'AdamW'}.`);
   const shampooFlags = ['t1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize'];
   const shampoo4Flags = ['codebook', 'no-rectify', 'quantize'];
-  const stray = (isShampoo ? (name === 'shampoo4' ? [] : shampoo4Flags) : shampooFlags).filter((flag) => values[flag] !== undefined);
+  let foreignFlags = shampooFlags;
+  if (name === 'shampoo32') foreignFlags = shampoo4Flags;
+  if (name === 'shampoo4') foreignFlags = [];
+  const stray = foreignFlags.filter((flag) => values[flag] !== undefined);
   if (stray.length) throw new Error(`${stray.map((flag) => `--${flag}`).join(', ')} do not apply to --optimizer ${name}.`);
   if (!isShampoo) return base;
 

@@ -1,8 +1,8 @@
 /**
- * Exports trained weights as safetensors in each model's own layout: GPT-2 in the Hugging Face
+ * Exports trained weights as safetensors in each model's own layout. GPT-2 uses the Hugging Face
  * GPT2LMHeadModel layout (`transformer.` prefix, Conv1D weights stored (in, out), tied LM head not
- * stored), so PyTorch `transformers` and this playground load the file back; vision nets with
- * their PyTorch parameter names and shapes (Linear (out, in), conv (out, in, kh, kw)).
+ * stored), so PyTorch `transformers` and this playground load the file back. Vision nets use their
+ * PyTorch parameter names and shapes: Linear (out, in), conv (out, in, kh, kw).
  */
 import type { GpuContext } from '../../kernels/gpu/context';
 import type { Gpt2Model } from './gpt2';

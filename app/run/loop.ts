@@ -10,7 +10,8 @@ import { encodeDispatches, readF32, runDispatches } from '../../kernels/gpu/disp
 import { Gpt2Model, plainView, type Activations, type ForwardPlan } from '../model/gpt2';
 import { createOptimizer, type ZerothOrderOptimizer } from '../optim';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
-import { assertRunConfig, validateRunConfig } from './config';
+import { validateRunConfig } from './config';
+import { describeFailure } from './failure';
 import { loadModel, type LoadedModel } from './load-model';
 import { exportGpt2Safetensors } from '../model/export';
 import { SeededRng } from '../data/rng';
@@ -66,7 +67,6 @@ async function runLanguageModelTraining(
   };
   let session: TrainingSession | null = null;
   try {
-    assertRunConfig(config);
     const loaded = loadModel(resources.model);
     // A session that fails half-way (a sequence longer than the context, say) frees what it allocated.
     session = ctx.pool.capture(() => new TrainingSession(ctx, config, loaded, resources)).result;
@@ -254,17 +254,6 @@ export class TrainingSession {
     this.ctx.pool.release(this.lossSlots);
     this.ctx.pool.release(this.lossReadback);
   }
-}
-
-/** Describes a thrown error; GPU calls on a destroyed or lost device can reject with an empty message. */
-function describeFailure(error: unknown, step: number): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (message.trim()) return message;
-  const name = error instanceof Error ? error.name : 'Error';
-  return (
-    `A GPU operation failed at step ${step + 1} (${name}, no message); the device was probably lost or destroyed. ` +
-    'Results recorded so far are kept. Restart the run, or reload the page to get a new device.'
-  );
 }
 
 function checkLength(tokens: Uint32Array, T: number, name: string): void {

@@ -4,7 +4,7 @@
  *
  * Per step it submits one command buffer (forward, loss, backward, optimizer update) and reads back
  * two numbers: the batch's loss sum and correct count. Evaluation walks the first `evalExamples`
- * held-out images in fixed order, so every evaluation of a run sees the same images.
+ * held-out images in fixed order, so every evaluation of a run uses the same images.
  */
 import type { GpuContext } from '../../kernels/gpu/context';
 import { encodeDispatches, type Dispatch } from '../../kernels/gpu/dispatch';
@@ -15,6 +15,7 @@ import { exportVisionSafetensors } from '../model/export';
 import type { VisionOptimizer } from '../model/vision-types';
 import { createVisionOptimizer } from '../optim/vision';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
+import { describeFailure } from './failure';
 import type { RunControl } from './loop';
 import type { VisionResources } from './vision-resources';
 import type { RunEvent, VisionRunConfig } from './types';
@@ -82,8 +83,7 @@ export async function runVisionTraining(
     emit({ type: 'log', level: 'info', message: `Run ${reason} after ${step} steps.` });
     emit({ type: 'finished', reason, step, elapsedMs: trainMs });
   } catch (error) {
-    const message = error instanceof Error && error.message.trim() ? error.message : `A GPU operation failed at step ${step + 1}; the device was probably lost. Results recorded so far are kept.`;
-    emit({ type: 'error', message: ctx.lost?.message ?? message });
+    emit({ type: 'error', message: ctx.lost?.message ?? describeFailure(error, step) });
     emit({ type: 'finished', reason: 'error', step, elapsedMs: trainMs });
   } finally {
     if (!ctx.lost) session?.release();
