@@ -21,10 +21,15 @@ import { languageModelComparison, visionComparison } from './share-fixtures';
 
 let databaseCount = 0;
 
-/** A fresh database name per test, so tests never see each other's records. */
+/** Returns a fresh database name per test, so tests never read each other's records. */
 function databaseName(): string {
   databaseCount += 1;
   return `comparison-storage-test-${databaseCount}`;
+}
+
+/** Returns the error of a failed check or load, or undefined when it succeeded. */
+function errorOf(result: { ok: true } | { ok: false; error: string } | undefined): string | undefined {
+  return result && !result.ok ? result.error : undefined;
 }
 
 function lmRecord(overrides: Partial<StoredComparison> = {}): StoredComparison {
@@ -127,7 +132,7 @@ describe('indexeddb storage', () => {
     const loaded = await storage.loadAll();
     const lm = loaded.find((entry) => !entry.ok);
     expect(lm).toMatchObject({ ok: false, id: 'language-model' });
-    expect(lm && !lm.ok && lm.error).toContain('runs.0.config.batchSize must be >= 1 (got -3)');
+    expect(errorOf(lm)).toContain('runs.0.config.batchSize must be >= 1 (got -3)');
     expect(loaded.filter((entry) => entry.ok)).toHaveLength(1);
   });
 });
@@ -140,7 +145,7 @@ describe('stored record check', () => {
   it('rejects another record version', () => {
     const result = checkStoredRecord({ ...lmRecord(), recordVersion: 2 });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.error).toContain('record version 2, but this page reads version 1');
+    expect(errorOf(result)).toContain('record version 2, but this page reads version 1');
   });
 
   it('rejects a record that is not an object', () => {
@@ -150,23 +155,23 @@ describe('stored record check', () => {
 
   it('rejects an unknown task id', () => {
     const result = checkStoredRecord({ ...lmRecord(), id: 'audio' });
-    expect(!result.ok && result.error).toContain('unknown task id "audio"');
+    expect(errorOf(result)).toContain('unknown task id "audio"');
   });
 
   it('rejects a comparison of the other task', () => {
     const result = checkStoredRecord({ ...visionRecord(), id: 'language-model' });
-    expect(!result.ok && result.error).toContain('holds a vision comparison');
+    expect(errorOf(result)).toContain('holds a vision comparison');
   });
 
   it('rejects a selection outside the comparison', () => {
     const result = checkStoredRecord(lmRecord({ selectedRunId: 'adamw' }));
-    expect(!result.ok && result.error).toContain('selects the run "adamw", which it does not contain');
+    expect(errorOf(result)).toContain('selects the run "adamw", which it does not contain');
   });
 
   it('rejects a missing time', () => {
     const { savedAt: _savedAt, ...withoutTime } = lmRecord();
     const result = checkStoredRecord(withoutTime);
-    expect(!result.ok && result.error).toContain('no valid savedAt time');
+    expect(errorOf(result)).toContain('no valid savedAt time');
   });
 
   it('rejects an invalid comparison with its problems', () => {
@@ -174,6 +179,6 @@ describe('stored record check', () => {
     record.comparison.runs[1].results!.series.trainLoss.values[0] = -1;
     const result = checkStoredRecord(record);
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.error).toContain('runs.1.results.series.trainLoss.values.0 must be >= 0');
+    expect(errorOf(result)).toContain('runs.1.results.series.trainLoss.values.0 must be >= 0');
   });
 });
