@@ -30,7 +30,7 @@ export function makeBjorck(ctx: GpuContext, label: string, args: BjorckArgs): Di
   const [gram, next] = workspace.matrices;
   if (v === gram || v === next) throw new Error(`${label}: Björck v must not be a workspace buffer`);
   const step = [
-    makeGemm(ctx, `${label} V·Vᵀ`, { a: rowMajor(v, n), b: rowMajor(v, n, true), out: gram, m: n, k: n, n }),
+    makeGemm(ctx, `${label} V·Vᵀ`, { a: rowMajor(v, n), b: rowMajor(v, n, true), out: gram, m: n, k: n, n, symmetric: true }),
     makeGemm(ctx, `${label} 1.5V − 0.5V·Vᵀ·V`, { a: rowMajor(gram, n), b: rowMajor(v, n), out: next, m: n, k: n, n, alpha: -0.5, addend: v, beta: 1.5 }),
     makeCopy(ctx, `${label} copy`, { src: next, out: v, count: n * n }),
   ];

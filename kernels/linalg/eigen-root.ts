@@ -78,6 +78,7 @@ export function makeEigenRoot(ctx: GpuContext, label: string, args: EigenRootArg
       k: n,
       n,
       weights,
+      symmetric: true,
       gate: { status, word: statusOffset + ROOT_STATUS.WRITE, runIf: 'nonzero' },
     }),
   ];

@@ -1,12 +1,14 @@
 // Strided GEMM: out[i, j] = alpha · Σₖ A(i, k) · w[k] · B(k, j) + beta · C[i, j], f32, with
 //   A(i, k) = a[a_offset + i·a_row + k·a_col]   (M×K)
 //   B(k, j) = b[b_offset + k·b_row + j·b_col]   (K×N)
-// so one pipeline serves NN, NT, TN and TT products and sub-blocks of larger matrices. out is M×N
-// row-major. The weights w (WEIGHTED), the addend C (a separate buffer, or out itself for an
+// so one pipeline serves NN, NT, TN and TT products and sub-blocks of larger matrices. Element
+// (i, j) of out (M×N) is out[out_offset + i·out_row + j], and the addend is indexed the same way. The weights w (WEIGHTED), the addend C (a separate buffer, or out itself for an
 // in-place update) and the status gate come from snippets the host puts in front of this file:
 //   fn weight(k: u32) -> f32, fn accumulate(a: f32, b: f32, w: f32, acc: f32) -> f32,
 //   fn addend(index: u32) -> f32, fn gate_open(thread: u32) -> bool.
 // The weighted product rounds a·b before the weight, so A = Bᵀ gives an exactly symmetric out.
+// SYMMETRIC (B = Aᵀ, M = N): workgroups below the diagonal exit at once, and the others also write
+// each entry at its mirrored position (i, j) → (j, i), with the addend read there.
 //
 // Tiling as in kernels/matmul: a WORKGROUP_X × WORKGROUP_Y workgroup computes a TILE_M × TILE_N
 // block of out, each thread ROWS_PER_THREAD × COLS_PER_THREAD of it, walking K by TILE_K through
@@ -28,6 +30,8 @@ struct Params {
   beta: f32,
   gate_word: u32,
   gate_mode: u32,
+  out_offset: u32,
+  out_row: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -86,6 +90,10 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
   if (!gate_open(thread)) {
     return;
   }
+  if (SYMMETRIC && group.y > group.x) {
+    return;
+  }
+  let mirrored = SYMMETRIC && group.y < group.x;
   let row0 = group.y * TILE_M;
   let col0 = group.x * TILE_N;
   var acc: Accumulator;
@@ -121,8 +129,12 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
     for (var j = 0u; j < COLS_PER_THREAD; j++) {
       let col = col0 + local.x + j * WORKGROUP_X;
       if (row < params.m && col < params.n) {
-        let index = row * params.n + col;
+        let index = params.out_offset + row * params.out_row + col;
         out[index] = fma(params.alpha, acc[i][j], addend(index));
+        if (mirrored) {
+          let mirror = params.out_offset + col * params.out_row + row;
+          out[mirror] = fma(params.alpha, acc[i][j], addend(mirror));
+        }
       }
     }
   }

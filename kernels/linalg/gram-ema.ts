@@ -47,5 +47,6 @@ export function makeGramEma(ctx: GpuContext, label: string, args: GramEmaArgs): 
     addend: factor,
     beta,
     gate,
+    symmetric: true,
   });
 }

@@ -5,10 +5,10 @@
  * Method: blocked modified Gram–Schmidt, run QR_LARGE_PASSES = 2 times (the second pass
  * re-orthogonalises the first one's Q, which brings max|QᵀQ − I| to f32 rounding unless the input
  * is numerically rank-deficient). A pass first computes the squared norms of all vectors. Then,
- * for each panel of PANEL vectors, one workgroup orthonormalises the panel by MGS, and a dispatch
- * of ⌈(later vectors)/TILE_COLUMNS⌉ workgroups removes the panel's components from all later
- * vectors (two small GEMMs per workgroup through workgroup memory). That makes 1 + 2·⌈k/PANEL⌉
- * dispatches per pass, and the O(m·k²) work runs in the many-workgroup trailing updates.
+ * for each panel of PANEL vectors, one workgroup orthonormalises the panel by MGS, the panel is
+ * copied to the workspace, and two GEMMs of kernels/linalg/gemm remove the panel's components from
+ * all later vectors: C = T·Q_panelᵀ, then T −= C·Q_panel. That makes 1 + 4·⌈k/PANEL⌉ dispatches per
+ * pass (fewer for the last panel), and the O(m·k²) work runs in the tiled GEMMs.
  *
  * Sign convention: every vector is normalised by its positive norm, so the diagonal of R (with
  * A = Q·R) is non-negative, and for a full-rank input Q is the unique thin Q with diag(R) > 0.
@@ -29,6 +29,7 @@ import { makeUniform, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
 import { requireElements } from '../gpu/validate';
 import { bindBuffers, HASH_WGSL, type LinalgWorkspace } from '../linalg/common';
+import { makeGemm, rowMajor } from '../linalg/gemm';
 import { QR_ABSOLUTE_FLOOR, QR_FALLBACK_SEED, QR_LARGE_PASSES, QR_RELATIVE_FLOOR } from './constants';
 import type { QrLayout } from './qr-large.ref';
 import source from './qr-large.wgsl?raw';
@@ -37,15 +38,11 @@ const WORKGROUP_SIZE = 256;
 const NORM_WORKGROUP_SIZE = 64;
 /** Vectors per panel. WORKGROUP_SIZE / PANEL lanes share each panel vector's dot products. */
 const PANEL = 32;
-const TILE_ROWS = 32;
-const TILE_COLUMNS = 32;
 
 const SHADER_CONSTANTS = {
   WORKGROUP_SIZE,
   NORM_WORKGROUP_SIZE,
   PANEL,
-  TILE_ROWS,
-  TILE_COLUMNS,
   SLOTS: WORKGROUP_SIZE / PANEL,
   RELATIVE_FLOOR_SQUARED: { f32: QR_RELATIVE_FLOOR ** 2 },
   ABSOLUTE_FLOOR: { f32: QR_ABSOLUTE_FLOOR },
@@ -58,7 +55,11 @@ export interface QrLargeArgs {
   m: number;
   k: number;
   layout: QrLayout;
-  /** Scratch: vectors[0] (squared norms) and vectors[1] (coefficients); each needs ≥ k entries. */
+  /**
+   * Scratch: vectors[0] (squared norms) and vectors[1] (coefficients), each of ≥ k entries, and
+   * matrices[0] (projection coefficients) and matrices[1] (panel copy), each of ≥ min(k, PANEL)·m
+   * entries; a workspace of order m always suffices.
+   */
   workspace: LinalgWorkspace;
   /** Default QR_LARGE_PASSES (2). */
   passes?: number;
@@ -75,7 +76,11 @@ export function makeQrLarge(ctx: GpuContext, label: string, args: QrLargeArgs): 
   const [norms, coefficients] = workspace.vectors;
   requireElements(label, 'QR', 'workspace norms', norms, k, `k = ${k}`);
   requireElements(label, 'QR', 'workspace coefficients', coefficients, k, `k = ${k}`);
-  if (a === norms || a === coefficients) throw new Error(`${label}: QR a must not be a workspace vector`);
+  const [projection, panelCopy] = workspace.matrices;
+  const panelEntries = Math.min(k, PANEL) * m;
+  requireElements(label, 'QR', 'workspace matrices[0]', projection, panelEntries, `min(k, ${PANEL})*m = ${panelEntries}`);
+  requireElements(label, 'QR', 'workspace matrices[1]', panelCopy, panelEntries, `min(k, ${PANEL})*m = ${panelEntries}`);
+  if ([norms, coefficients, projection, panelCopy].includes(a)) throw new Error(`${label}: QR a must not be a workspace buffer`);
 
   const shader = () => wgslConstants(SHADER_CONSTANTS) + HASH_WGSL + source;
   const pipeline = (entry: string) => ctx.pipelines.get(`qr-large:${entry}`, shader, entry);
@@ -91,8 +96,8 @@ export function makeQrLarge(ctx: GpuContext, label: string, args: QrLargeArgs): 
     ]);
   const dispatch = (entry: string, name: string, params: GPUBuffer, workgroups: number): Dispatch => {
     const p = pipeline(entry);
-    const buffers: Record<number, GPUBuffer> = entry === 'trailing' ? { 0: params, 1: a } : { 0: params, 1: a, 2: norms };
-    if (entry === 'panel') buffers[3] = coefficients;
+    const buffers: Record<number, GPUBuffer> =
+      entry === 'copy_panel' ? { 0: params, 1: a, 4: panelCopy } : entry === 'panel' ? { 0: params, 1: a, 2: norms, 3: coefficients } : { 0: params, 1: a, 2: norms };
     return { label: `${label} ${name}`, pipeline: p, bindGroup: bindBuffers(ctx, p, `${label} ${name}`, buffers), workgroups: [workgroups, 1, 1] };
   };
 
@@ -102,8 +107,42 @@ export function makeQrLarge(ctx: GpuContext, label: string, args: QrLargeArgs): 
     const width = Math.min(PANEL, k - start);
     const params = uniform(`panel ${start}`, start, width);
     pass.push(dispatch('panel', `panel ${start}`, params, 1));
-    const later = k - start - width;
-    if (later > 0) pass.push(dispatch('trailing', `trailing ${start}`, params, Math.ceil(later / TILE_COLUMNS)));
+    const first = start + width;
+    const later = k - first;
+    if (later === 0) continue;
+    pass.push(dispatch('copy_panel', `copy panel ${start}`, params, Math.ceil((width * m) / WORKGROUP_SIZE)));
+    // C (later × width) = T·Q_panelᵀ, where row t of T is vector first + t.
+    const trailing = { buffer: a, offset: first * vecStride, rowStride: vecStride, colStride: elemStride };
+    pass.push(makeGemm(ctx, `${label} project ${start}`, { a: trailing, b: rowMajor(panelCopy, m, true), out: projection, m: later, k: m, n: width }));
+    // T −= C·Q_panel, written as T itself (rows layout) or as Tᵀ = Tᵀ − Q_panelᵀ·Cᵀ (columns layout),
+    // so the output view always has unit column stride.
+    pass.push(
+      layout === 'rows'
+        ? makeGemm(ctx, `${label} update ${start}`, {
+            a: rowMajor(projection, width),
+            b: rowMajor(panelCopy, m),
+            out: a,
+            outOffset: first * m,
+            outRowStride: m,
+            m: later,
+            k: width,
+            n: m,
+            alpha: -1,
+            addend: a,
+          })
+        : makeGemm(ctx, `${label} update ${start}`, {
+            a: rowMajor(panelCopy, m, true),
+            b: rowMajor(projection, width, true),
+            out: a,
+            outOffset: first,
+            outRowStride: k,
+            m,
+            k: width,
+            n: later,
+            alpha: -1,
+            addend: a,
+          }),
+    );
   }
   return Array.from({ length: passes }, () => pass).flat();
 }

@@ -2,9 +2,9 @@
 // Element i of vector j sits at a[j·vec_stride + i·elem_stride]: vec_stride = 1, elem_stride = k
 // for the columns of an m×k row-major matrix; vec_stride = m, elem_stride = 1 for the rows of a
 // k×m one. One pass is `column_norms`, then per panel of PANEL vectors `panel` (one workgroup
-// orthonormalises the panel) and `trailing` (each workgroup projects the panel out of TILE_COLUMNS
-// later vectors).
-// Needs WORKGROUP_SIZE, NORM_WORKGROUP_SIZE, PANEL, TILE_ROWS, TILE_COLUMNS, SLOTS =
+// orthonormalises the panel) and `copy_panel`, after which two host GEMMs project the panel out
+// of the later vectors.
+// Needs WORKGROUP_SIZE, NORM_WORKGROUP_SIZE, PANEL, SLOTS =
 // WORKGROUP_SIZE / PANEL, RELATIVE_FLOOR_SQUARED, ABSOLUTE_FLOOR, FALLBACK_SEED, and hash32 and
 // hash_to_unit in front.
 
@@ -170,94 +170,19 @@ fn panel(@builtin(local_invocation_index) lane: u32) {
   }
 }
 
-// ---- trailing: vectors after the panel ← vectors − Q_panel·(Q_panelᵀ·vectors), TILE_COLUMNS per workgroup.
+// ---- copy_panel: panel_copy[p·m + i] = element i of vector panel_start + p, for p < panel_width.
+// The host then projects the panel out of the later vectors with two GEMMs (kernels/linalg/gemm),
+// which cannot read the panel from `a` while they write `a`.
 
-var<workgroup> q_tile: array<f32, TILE_ROWS * PANEL>;         // [row][panel vector]
-var<workgroup> v_tile: array<f32, TILE_ROWS * TILE_COLUMNS>;  // [row][trailing vector]
-var<workgroup> projection: array<f32, PANEL * TILE_COLUMNS>;  // [panel vector][trailing vector]
-
-// Each thread owns a 2×2 block of the PANEL × TILE_COLUMNS projection (phase 1) and of the
-// TILE_ROWS × TILE_COLUMNS row tile (phase 2): indices (x, y), (x + HALF, y), (x, y + HALF),
-// (x + HALF, y + HALF) with x, y < HALF = 16, so each pair of loads from workgroup memory feeds
-// two multiply-adds.
-const HALF = 16u;
-
-// Maps flat element e of a rows × cols tile to (row, col), with the unit-stride index fastest.
-fn tile_position(e: u32, rows: u32, cols: u32, rows_contiguous: bool) -> vec2<u32> {
-  return select(vec2<u32>(e / cols, e % cols), vec2<u32>(e % rows, e / rows), rows_contiguous);
-}
-
-fn load_q_tile(i0: u32, thread: u32, rows_contiguous: bool) {
-  for (var e = thread; e < TILE_ROWS * PANEL; e += WORKGROUP_SIZE) {
-    let position = tile_position(e, TILE_ROWS, PANEL, rows_contiguous);
-    let i = i0 + position.x;
-    var value = 0.0;
-    if (i < params.m && position.y < params.panel_width) {
-      value = a[at(i, params.panel_start + position.y)];
-    }
-    q_tile[position.x * PANEL + position.y] = value;
-  }
-}
+@group(0) @binding(4) var<storage, read_write> panel_copy: array<f32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn trailing(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) thread: u32) {
-  let m = params.m;
-  let rows_contiguous = params.elem_stride == 1u;
-  let first = params.panel_start + params.panel_width + group.x * TILE_COLUMNS;
-
-  // 1. projection[p][c] = q_pᵀ · vector (first + c) for this thread's p ∈ {pi, pi + HALF}, c ∈ {ci, ci + HALF}.
-  let pi = thread / HALF;
-  let ci = thread % HALF;
-  var acc = mat2x2<f32>();
-  for (var i0 = 0u; i0 < m; i0 += TILE_ROWS) {
-    load_q_tile(i0, thread, rows_contiguous);
-    for (var e = thread; e < TILE_ROWS * TILE_COLUMNS; e += WORKGROUP_SIZE) {
-      let position = tile_position(e, TILE_ROWS, TILE_COLUMNS, rows_contiguous);
-      let i = i0 + position.x;
-      let j = first + position.y;
-      var value = 0.0;
-      if (i < m && j < params.k) {
-        value = a[at(i, j)];
-      }
-      v_tile[position.x * TILE_COLUMNS + position.y] = value;
-    }
-    workgroupBarrier();
-    for (var r = 0u; r < TILE_ROWS; r++) {
-      let q = vec2<f32>(q_tile[r * PANEL + pi], q_tile[r * PANEL + pi + HALF]);
-      let v = vec2<f32>(v_tile[r * TILE_COLUMNS + ci], v_tile[r * TILE_COLUMNS + ci + HALF]);
-      acc[0] = fma(q, vec2<f32>(v.x), acc[0]);
-      acc[1] = fma(q, vec2<f32>(v.y), acc[1]);
-    }
-    workgroupBarrier();
+fn copy_panel(@builtin(global_invocation_id) id: vec3<u32>) {
+  let e = id.x;
+  if (e >= params.panel_width * params.m) {
+    return;
   }
-  projection[pi * TILE_COLUMNS + ci] = acc[0].x;
-  projection[(pi + HALF) * TILE_COLUMNS + ci] = acc[0].y;
-  projection[pi * TILE_COLUMNS + ci + HALF] = acc[1].x;
-  projection[(pi + HALF) * TILE_COLUMNS + ci + HALF] = acc[1].y;
-
-  // 2. vector (first + c) −= Σ_p q_p · projection[p][c], one row tile at a time. Consecutive
-  // threads take consecutive rows when elements are contiguous, else consecutive vectors.
-  let ri = select(thread / HALF, thread % HALF, rows_contiguous);
-  let cj = select(thread % HALF, thread / HALF, rows_contiguous);
-  for (var i0 = 0u; i0 < m; i0 += TILE_ROWS) {
-    load_q_tile(i0, thread, rows_contiguous);
-    workgroupBarrier();
-    var update = mat2x2<f32>();
-    for (var p = 0u; p < params.panel_width; p++) {
-      let q = vec2<f32>(q_tile[ri * PANEL + p], q_tile[(ri + HALF) * PANEL + p]);
-      let w = vec2<f32>(projection[p * TILE_COLUMNS + cj], projection[p * TILE_COLUMNS + cj + HALF]);
-      update[0] = fma(q, vec2<f32>(w.x), update[0]);
-      update[1] = fma(q, vec2<f32>(w.y), update[1]);
-    }
-    for (var x = 0u; x < 2u; x++) {
-      for (var y = 0u; y < 2u; y++) {
-        let i = i0 + ri + x * HALF;
-        let j = first + cj + y * HALF;
-        if (i < m && j < params.k) {
-          a[at(i, j)] -= update[y][x];
-        }
-      }
-    }
-    workgroupBarrier();
-  }
+  let p = e / params.m;
+  let i = e % params.m;
+  panel_copy[e] = a[at(i, params.panel_start + p)];
 }

@@ -119,6 +119,62 @@ describe('linalg gemm', () => {
     ctx.pool.release(out);
   });
 
+  it('computes A·diag(w)·Aᵀ from the upper tiles, bit-identical to the full product', async () => {
+    // 130 rows make 3×3 tiles of 64, so the mirrored writes cross tile edges. The addend is not
+    // symmetric, so a mirrored write that read the addend at the wrong index would show.
+    const ctx = await gpu();
+    const [m, k] = [130, 37];
+    const aData = randomArray(m * k, 21);
+    const weights = randomArray(k, 22, 2);
+    const addend = randomArray(m * m, 23);
+    const a = ctx.pool.storageFrom('gemm a', 'activations', aData);
+    const w = ctx.pool.storageFrom('gemm w', 'activations', weights);
+    const outs = [0, 1].map(() => ctx.pool.storageFrom('gemm out', 'activations', addend));
+    const args = { a: rowMajor(a, k), b: rowMajor(a, k, true), m, k, n: m, alpha: 0.25, weights: w, beta: 0.5 };
+
+    runDispatches(ctx, [
+      makeGemm(ctx, 'full', { ...args, out: outs[0], addend: outs[0] }),
+      makeGemm(ctx, 'symmetric', { ...args, out: outs[1], addend: outs[1], symmetric: true }),
+    ]);
+    const [full, symmetric] = await Promise.all(outs.map((out) => readF32(ctx, out, m * m)));
+    expect(Array.from(symmetric)).toEqual(Array.from(full));
+    const expected = gemmRef(rowMajorRef(aData, k), rowMajorRef(aData, k, true), m, k, m, 0.25, weights, addend, 0.5);
+    expect(compare(symmetric, expected, 2 * tolerance(k)).mismatches).toEqual([]);
+
+    // Equal data in another buffer is not enough: the kernel only reads the upper tiles.
+    const copy = ctx.pool.storageFrom('gemm a copy', 'activations', aData);
+    expect(() => makeGemm(ctx, 'not transposed', { ...args, b: rowMajor(copy, k, true), out: outs[0], symmetric: true })).toThrow(/transposed view of a/);
+    for (const buffer of [a, copy, w, ...outs]) ctx.pool.release(buffer);
+  });
+
+  it('writes into a sub-block of a larger output and leaves the rest alone', async () => {
+    // out is the 70×9 block at row 3, column 5 of a 80×20 matrix.
+    const ctx = await gpu();
+    const [m, k, n, rows, cols, r0, c0] = [70, 13, 9, 80, 20, 3, 5];
+    const aData = randomArray(m * k, 31);
+    const bData = randomArray(k * n, 32);
+    const start = randomArray(rows * cols, 33);
+    const a = ctx.pool.storageFrom('gemm a', 'activations', aData);
+    const b = ctx.pool.storageFrom('gemm b', 'activations', bData);
+    const out = ctx.pool.storageFrom('gemm out', 'activations', start);
+
+    runDispatches(ctx, [
+      makeGemm(ctx, 'block', { a: rowMajor(a, k), b: rowMajor(b, n), out, outOffset: r0 * cols + c0, outRowStride: cols, m, k, n, alpha: -1, addend: out }),
+    ]);
+    const actual = await readF32(ctx, out, rows * cols);
+    const product = gemmRef(rowMajorRef(aData, k), rowMajorRef(bData, n), m, k, n);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const inside = i >= r0 && i < r0 + m && j >= c0 && j < c0 + n;
+        const expected = inside ? start[i * cols + j] - product[(i - r0) * n + (j - c0)] : start[i * cols + j];
+        if (inside) expect(Math.abs(actual[i * cols + j] - expected)).toBeLessThanOrEqual(tolerance(k) + 1e-7);
+        else expect(actual[i * cols + j]).toBe(expected);
+      }
+    }
+    expect(() => makeGemm(ctx, 'too far', { a: rowMajor(a, k), b: rowMajor(b, n), out, outOffset: 11 * cols, outRowStride: cols, m, k, n })).toThrow(/out is too small/);
+    for (const buffer of [a, b, out]) ctx.pool.release(buffer);
+  });
+
   it('skips the dispatch when its gate is closed', async () => {
     const ctx = await gpu();
     const [m, k, n] = [9, 9, 9];

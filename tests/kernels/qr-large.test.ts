@@ -9,7 +9,8 @@ import { compare, gpu, randomArray } from '../helpers/gpu';
 
 async function gpuQr(ctx: GpuContext, a: Float32Array, m: number, k: number, layout: QrLayout): Promise<Float32Array> {
   const buffer = ctx.pool.storageFrom('qr large a', 'preconditioner', a);
-  const workspace = createLinalgWorkspace(ctx, 'qr large workspace', k);
+  // Order m: the panel copy and the projection need up to min(k, 32)·m entries each.
+  const workspace = createLinalgWorkspace(ctx, 'qr large workspace', m);
   runDispatches(ctx, makeQrLarge(ctx, 'qr large test', { a: buffer, m, k, layout, workspace }));
   const q = await readF32(ctx, buffer, m * k);
   releaseLinalgWorkspace(ctx, workspace);

@@ -274,7 +274,7 @@ export class ShampooFactor {
     // 2. A = β·V·diag(S)·Vᵀ + (1−β)·G·Gᵀ in the scratch matrix.
     const a = scratch.matrix;
     dispatches.push(
-      makeGemm(ctx, `${label} V·diag(S)·Vᵀ`, { a: rowMajor(vt, n, true), b: rowMajor(vt, n), out: a, m: n, k: n, n, weights: buffers.eigenvalues! }),
+      makeGemm(ctx, `${label} V·diag(S)·Vᵀ`, { a: rowMajor(vt, n, true), b: rowMajor(vt, n), out: a, m: n, k: n, n, weights: buffers.eigenvalues!, symmetric: true }),
       makeGramEma(ctx, `${label} EMA`, { ...gradientView(g), factor: a, side: plan.side, beta: config.factorDecay }),
     );
 
