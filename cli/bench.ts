@@ -242,9 +242,12 @@ function visionLines(bench: VisionBench): string[] {
     '',
     'The derived row uses mean = plain step + factor update / T1 + root update / T2 with the parts measured',
     'above, at T1 = 100 and T2 = 500, the Shampoo baseline periods of the 4-bit Shampoo comparison (Wang et al.,',
-    'NeurIPS 2024). At the playground\'s short default',
-    'periods, the eigenvector update of 4-bit Shampoo (a QR of order 784 every T1 steps) costs more than',
-    'the Gram update of 32-bit Shampoo, so its mean step is slower. At longer periods the plain steps dominate.',
+    'NeurIPS 2024). The two variants spend their preconditioner time in different places: 32-bit Shampoo',
+    'updates its factors cheaply (one Gram product) and pays for ten coupled Newton iterations per root,',
+    'while 4-bit Shampoo pays every T1 steps for one subspace-iteration step (a Björck step, two products',
+    'of order 784, a QR of order 784 and the eigenvalue read-off) and gets its root from four Björck steps',
+    'and one product. Both use the same GEMM kernel (kernels/linalg/gemm), with the symmetric variant',
+    'wherever a product has the form X·D·Xᵀ.',
     '',
   ];
 }

@@ -54,7 +54,7 @@ export interface GemmArgs {
   a: MatrixView;
   /** K×N view. */
   b: MatrixView;
-  /** M×N output, row-major unless outRowStride says otherwise. Must not be a, b or weights. */
+  /** M×N output, row-major unless outRowStride sets a wider row. Must not be a, b or weights. */
   out: GPUBuffer;
   /** Element (i, j) of out is out[outOffset + i·outRowStride + j]; defaults 0 and n. */
   outOffset?: number;

@@ -56,9 +56,9 @@ export interface QrLargeArgs {
   k: number;
   layout: QrLayout;
   /**
-   * Scratch: vectors[0] (squared norms) and vectors[1] (coefficients), each of ≥ k entries, and
-   * matrices[0] (projection coefficients) and matrices[1] (panel copy), each of ≥ min(k, PANEL)·m
-   * entries; a workspace of order m always suffices.
+   * Scratch: vectors[0] (squared norms) and vectors[1] (coefficients) need ≥ k entries each.
+   * matrices[0] (projection coefficients) and matrices[1] (panel copy) need ≥ min(k, PANEL)·m
+   * entries each, so a workspace of order m always suffices.
    */
   workspace: LinalgWorkspace;
   /** Default QR_LARGE_PASSES (2). */
