@@ -15,26 +15,28 @@ import { requireElements, requirePositiveDims } from '../gpu/validate';
 import { bindBuffers, checkGate, GATE_WGSL, gateMode, stridedExtent, type Gate } from './common';
 import source from './gemm.wgsl?raw';
 
-// 8×8 threads of 8×8 outputs each (64×64 tiles): on lavapipe this runs an order-784 product about
-// twice as fast as 16×16 threads of 4×4, since each pair of workgroup-memory loads feeds more FMAs.
-const WORKGROUP_X = 8;
-const WORKGROUP_Y = 8;
-const ROWS_PER_THREAD = 8;
-const COLS_PER_THREAD = 8;
+// Tile shapes. 'square': 8×8 threads of 8×8 outputs each (64×64 tiles); on lavapipe this runs an
+// order-784 product about twice as fast as 16×16 threads of 4×4, since each pair of workgroup-memory
+// loads feeds more FMAs. 'narrow' (N ≤ 32, such as the panel projections of the large QR): 8×4
+// outputs per thread (64×32 tiles), so no half-empty tiles.
 const TILE_K = 16;
-const TILE_M = WORKGROUP_Y * ROWS_PER_THREAD;
-const TILE_N = WORKGROUP_X * COLS_PER_THREAD;
+const SHAPES = {
+  square: { WORKGROUP_X: 8, WORKGROUP_Y: 8, ROWS_PER_THREAD: 8, COLS_PER_THREAD: 8 },
+  narrow: { WORKGROUP_X: 8, WORKGROUP_Y: 8, ROWS_PER_THREAD: 8, COLS_PER_THREAD: 4 },
+} as const;
+type ShapeName = keyof typeof SHAPES;
+const NARROW_MAX_N = SHAPES.narrow.WORKGROUP_X * SHAPES.narrow.COLS_PER_THREAD;
 
-const SHADER_CONSTANTS = {
-  WORKGROUP_X,
-  WORKGROUP_Y,
-  ROWS_PER_THREAD,
-  COLS_PER_THREAD,
-  TILE_M,
-  TILE_N,
-  TILE_K,
-  WORKGROUP_INVOCATIONS: WORKGROUP_X * WORKGROUP_Y,
-};
+function shapeConstants(name: ShapeName) {
+  const shape = SHAPES[name];
+  return {
+    ...shape,
+    TILE_M: shape.WORKGROUP_Y * shape.ROWS_PER_THREAD,
+    TILE_N: shape.WORKGROUP_X * shape.COLS_PER_THREAD,
+    TILE_K,
+    WORKGROUP_INVOCATIONS: shape.WORKGROUP_X * shape.WORKGROUP_Y,
+  };
+}
 
 /** A matrix view into a buffer: element (i, j) is buffer[offset + i·rowStride + j·colStride]. */
 export interface MatrixView {
@@ -149,7 +151,10 @@ export function makeGemm(ctx: GpuContext, label: string, args: GemmArgs): Dispat
   }
   if (gate && gate.status === out) throw new Error(`${label}: gemm gate status must be a separate buffer from out`);
 
-  const workgroups: [number, number, number] = [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M), 1];
+  // The symmetric variant needs square tiles, so that a tile and its mirror cover the same entries.
+  const shapeName: ShapeName = n <= NARROW_MAX_N && !symmetric ? 'narrow' : 'square';
+  const constants = shapeConstants(shapeName);
+  const workgroups: [number, number, number] = [Math.ceil(n / constants.TILE_N), Math.ceil(m / constants.TILE_M), 1];
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > maxPerDim || workgroups[1] > maxPerDim) {
     throw new Error(`${label}: gemm of ${m}x${k}x${n} needs ${workgroups[0]}x${workgroups[1]} workgroups, above this adapter's limit of ${maxPerDim} per dimension`);
@@ -159,8 +164,8 @@ export function makeGemm(ctx: GpuContext, label: string, args: GemmArgs): Dispat
   if (addend) addendVariant = addend === out ? 'in-place' : 'separate';
   const weighted = weights !== undefined;
   const gated = gate !== undefined;
-  const key = `linalg-gemm:${weighted ? 'weighted' : 'plain'}:${addendVariant}:${gated ? 'gated' : 'always'}:${symmetric ? 'symmetric' : 'general'}`;
-  const pipeline = ctx.pipelines.get(key, () => wgslConstants(SHADER_CONSTANTS) + source + variantSource(weighted, addendVariant, gated, symmetric));
+  const key = `linalg-gemm:${shapeName}:${weighted ? 'weighted' : 'plain'}:${addendVariant}:${gated ? 'gated' : 'always'}:${symmetric ? 'symmetric' : 'general'}`;
+  const pipeline = ctx.pipelines.get(key, () => wgslConstants(constants) + source + variantSource(weighted, addendVariant, gated, symmetric));
 
   const params = makeUniform(ctx, `${label} params`, [
     ['u32', m],

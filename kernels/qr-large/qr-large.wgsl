@@ -56,6 +56,9 @@ fn column_norms(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocati
 var<workgroup> reduce_buffer: array<f32, WORKGROUP_SIZE>;
 var<workgroup> reduce_result: f32;
 var<workgroup> panel_partial: array<f32, WORKGROUP_SIZE>;
+// Squared-norm parts of the next panel vector, written while projecting it, and their sum.
+var<workgroup> next_norm_partial: array<f32, SLOTS>;
+var<workgroup> next_norm: f32;
 
 // Sum of one value per lane, returned uniformly. Call from uniform control flow.
 fn reduce_sum(lane: u32, value: f32) -> f32 {
@@ -135,7 +138,21 @@ fn panel(@builtin(local_invocation_index) lane: u32) {
   for (var t = 0u; t < params.panel_width; t++) {
     let j = params.panel_start + t;
     let original = original_norm(lane, j);
-    var squared = squared_norm(lane, j);
+    // The first vector's squared norm is summed here; later ones come from the previous
+    // projection step, which wrote the vector's final values.
+    var squared = 0.0;
+    if (t == 0u) {
+      squared = squared_norm(lane, j);
+    } else {
+      if (lane == 0u) {
+        var sum = 0.0;
+        for (var s = 0u; s < SLOTS; s++) {
+          sum += next_norm_partial[s];
+        }
+        next_norm = sum;
+      }
+      squared = workgroupUniformLoad(&next_norm);
+    }
     if (is_dependent(squared, original)) {
       replace_dependent(lane, j);
       squared = squared_norm(lane, j);
@@ -162,11 +179,18 @@ fn panel(@builtin(local_invocation_index) lane: u32) {
       for (var s = 0u; s < SLOTS; s++) {
         coefficient += panel_partial[c * SLOTS + s];
       }
+      var norm_part = 0.0;
       for (var i = slot; i < m; i += SLOTS) {
-        a[at(i, my_vector)] -= coefficient * a[at(i, j)];
+        let value = a[at(i, my_vector)] - coefficient * a[at(i, j)];
+        a[at(i, my_vector)] = value;
+        norm_part = fma(value, value, norm_part);
+      }
+      if (c == t + 1u) {
+        next_norm_partial[slot] = norm_part;
       }
     }
     storageBarrier();
+    workgroupBarrier();
   }
 }
 
