@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the vision curves in docs/RESULTS-VISION.md: the CNN on the embedded Fashion-MNIST
 # subset with SGD, AdamW, 32-bit Shampoo, 4-bit Shampoo and the naive 4-bit variant (quantized
-# factors), one seed, the same steps, then plots held-out accuracy and loss.
+# factors), one seed, the same steps, then plots held-out accuracy and loss. ONLY="shampoo4 sgd"
+# reruns just those runs and replots with the other runs' saved lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${STEPS:-600}
@@ -11,6 +12,7 @@ mkdir -p docs/runs
 run() {
   local name=$1
   shift
+  if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then return; fi
   nice -n 10 npm run --silent train -- "${common[@]}" "$@" --out "docs/runs/vision-$name-seed1.jsonl" 2> "docs/runs/vision-$name-seed1.log"
 }
 run sgd --optimizer sgd
