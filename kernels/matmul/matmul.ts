@@ -19,10 +19,13 @@ import { makeBindGroup, makeUniform, type Dispatch } from '../gpu/dispatch';
 import { wgslConstants } from '../gpu/pipelines';
 import source from './matmul.wgsl?raw';
 
-const WORKGROUP_X = 16;
-const WORKGROUP_Y = 16;
-const ROWS_PER_THREAD = 4;
-const COLS_PER_THREAD = 4;
+// 8×8 threads of 8×8 outputs each (64×64 tiles, as kernels/linalg/gemm): on lavapipe this runs the
+// GPT-2 and CNN products about 1.5–2× faster than 16×16 threads of 4×4. Each output still sums its
+// K products in order, so results do not depend on the tile shape.
+const WORKGROUP_X = 8;
+const WORKGROUP_Y = 8;
+const ROWS_PER_THREAD = 8;
+const COLS_PER_THREAD = 8;
 const TILE_K = 16;
 const TILE_M = WORKGROUP_Y * ROWS_PER_THREAD;
 const TILE_N = WORKGROUP_X * COLS_PER_THREAD;
