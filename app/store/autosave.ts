@@ -5,8 +5,8 @@
  * writes at once; the page calls it on pagehide, but a browser may end the page before an
  * IndexedDB write completes.
  *
- * NOTE: two tabs of the page each write their own comparisons, so the last write wins; neither
- * tab reloads what the other saved.
+ * Only the tab holding the storage lock runs this (tab-lock.ts). NOTE: in a browser without the Web
+ * Locks API, two tabs each write their own comparisons, so the last write wins.
  */
 import { create } from 'zustand';
 import type { Task } from '../run/types';

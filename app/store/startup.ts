@@ -1,6 +1,7 @@
 /**
- * Page start-up of the stores: restores the saved comparisons, starts saving them and keeping the
- * forms in step, then opens a share link if the address carries one. A link opened later, by a
+ * Page start-up of the stores: restores the saved comparisons, starts saving them (in one tab at a
+ * time, see tab-lock.ts) and keeping the forms in step, then opens a share link if the address
+ * carries one. A link opened later, by a
  * hash change, is handled the same way.
  */
 import { markStorageUnavailable, startAutosave } from './autosave';
@@ -8,6 +9,7 @@ import { addNotice, markReady, restoreSaved } from './comparison';
 import { startFormSync } from './form-sync';
 import { openShareHash } from './link';
 import { openIndexedDbStorage } from './persistence';
+import { claimStorageLock, OTHER_TAB_MESSAGE, type LockRequester } from './tab-lock';
 
 export async function startStores(target: Window): Promise<void> {
   startFormSync();
@@ -15,9 +17,17 @@ export async function startStores(target: Window): Promise<void> {
   try {
     const storage = await openIndexedDbStorage();
     restoreSaved(await storage.loadAll());
-    const autosave = startAutosave(storage);
-    // Best effort: a browser may end the page before this write completes, which loses at most the last second of a running run.
-    target.addEventListener('pagehide', () => void autosave.flush());
+    const locks = (target.navigator as Navigator & { locks?: LockRequester }).locks;
+    if ((await claimStorageLock(locks)) === 'other-tab') {
+      storage.close();
+      markStorageUnavailable(OTHER_TAB_MESSAGE);
+      addNotice('storage', OTHER_TAB_MESSAGE);
+    } else {
+      // Without the Web Locks API (browsers before 2022), two tabs both save and the last write wins.
+      const autosave = startAutosave(storage);
+      // Best effort: a browser may end the page before this write completes, which loses at most the last second of a running run.
+      target.addEventListener('pagehide', () => void autosave.flush());
+    }
   } catch (error) {
     const reason = `IndexedDB cannot be used (${error instanceof Error ? error.message : String(error)}), so comparisons last only until the page is closed or reloaded. Export them as JSON to keep them.`;
     console.error(reason);

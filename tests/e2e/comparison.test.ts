@@ -2,8 +2,8 @@
  * Browser tests of comparisons in headless Chromium with SwiftShader WebGPU. SubZero and MeZO run
  * one after another, are restored after a reload, and are shared by a link opened in a fresh
  * browser context. Tampered links change nothing, a shared uploaded dataset is checked by SHA-256
- * before it runs again, a run cut by a reload comes back interrupted, and 4-bit and 32-bit Shampoo
- * are compared on the CNN.
+ * before it runs again, a run cut by a reload comes back interrupted, only one tab at a time saves,
+ * and 4-bit and 32-bit Shampoo are compared on the CNN.
  *
  * Like playground.test.ts, the app is built into a temporary folder (or E2E_DIST_DIR is served) and
  * screenshots go to E2E_ARTIFACTS_DIR or a temporary folder. E2E_COMPARISON_STEPS sets the steps of
@@ -332,6 +332,44 @@ describe('comparisons', () => {
     expect(await row.getAttribute('data-status')).toBe('interrupted');
     expect(await row.getByTestId('run-restart').textContent()).toBe('Restart');
     await expectEnabled(row.getByTestId('run-restart'), true);
+    await context.close();
+  });
+
+  it('saves from one tab at a time', async () => {
+    // Pages of one context share IndexedDB and Web Locks, as tabs of one browser profile do.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const first = await openPage(context);
+    await waitForReady(first.page);
+    await fill(first.page, 'field', { steps: '7' });
+    await waitForSaved(first.page);
+
+    // A second tab restores what the first saved, shows that it does not save, and keeps its edits to itself.
+    const second = await openPage(context);
+    await waitForReady(second.page);
+    const secondStart = await summary(second.page);
+    expect(secondStart.comparison.runs[0].config.steps).toBe(7);
+    expect(secondStart.storage.status).toBe('unavailable');
+    expect(secondStart.notices.map((notice) => notice.kind)).toContain('storage');
+    expect(await second.page.getByTestId('notice-storage').textContent()).toContain('Another tab of this playground is open');
+    await fill(second.page, 'field', { steps: '9' });
+    await expect.poll(async () => (await summary(second.page)).comparison.runs[0].config.steps).toBe(9);
+    await second.page.waitForTimeout(500);
+
+    // The first tab still owns the saves: its reload shows its own value, not the second tab's.
+    await first.page.reload();
+    await waitForReady(first.page);
+    const firstAgain = await summary(first.page);
+    expect(firstAgain.comparison.runs[0].config.steps).toBe(7);
+    expect(firstAgain.storage.status).not.toBe('unavailable');
+
+    // Once the saving tab is closed, a new tab takes over the saves.
+    await first.page.close();
+    const third = await openPage(context);
+    await waitForReady(third.page);
+    const thirdStart = await summary(third.page);
+    expect(thirdStart.storage.status).not.toBe('unavailable');
+    expect(thirdStart.comparison.runs[0].config.steps).toBe(7);
+    expect(`${first.diagnostics()}${second.diagnostics()}${third.diagnostics()}`).not.toMatch(/page error/);
     await context.close();
   });
 
