@@ -20,26 +20,34 @@ import { wgslConstants } from '../gpu/pipelines';
 import source from './matmul.wgsl?raw';
 
 // 8×8 threads of 8×8 outputs each (64×64 tiles, as kernels/linalg/gemm): on lavapipe this runs the
-// GPT-2 and CNN products about 1.5–2× faster than 16×16 threads of 4×4. Each output still sums its
-// K products in order, so results do not depend on the tile shape.
+// GPT-2 and CNN products about 1.5–2× faster than 16×16 threads of 4×4. Products with N ≤ 32 (the
+// CNN's 16 conv channels, a 10-class head) use tiles 32 or 16 columns wide, so fewer outputs are
+// computed only to be dropped. Each output still sums its K products in order, so results do not
+// depend on the tile shape.
 const WORKGROUP_X = 8;
 const WORKGROUP_Y = 8;
 const ROWS_PER_THREAD = 8;
-const COLS_PER_THREAD = 8;
 const TILE_K = 16;
 const TILE_M = WORKGROUP_Y * ROWS_PER_THREAD;
-const TILE_N = WORKGROUP_X * COLS_PER_THREAD;
+/** Outputs per thread along N, by the largest N each serves; the last entry serves every N. */
+const COLUMN_SHAPES = [
+  { maxN: 16, colsPerThread: 2 },
+  { maxN: 32, colsPerThread: 4 },
+  { maxN: Infinity, colsPerThread: 8 },
+] as const;
 
-const SHADER_CONSTANTS = {
-  WORKGROUP_X,
-  WORKGROUP_Y,
-  ROWS_PER_THREAD,
-  COLS_PER_THREAD,
-  TILE_M,
-  TILE_N,
-  TILE_K,
-  WORKGROUP_INVOCATIONS: WORKGROUP_X * WORKGROUP_Y,
-};
+function shaderConstants(colsPerThread: number) {
+  return {
+    WORKGROUP_X,
+    WORKGROUP_Y,
+    ROWS_PER_THREAD,
+    COLS_PER_THREAD: colsPerThread,
+    TILE_M,
+    TILE_N: WORKGROUP_X * colsPerThread,
+    TILE_K,
+    WORKGROUP_INVOCATIONS: WORKGROUP_X * WORKGROUP_Y,
+  };
+}
 
 /** Pipeline variants: a and b layouts (nn: M×K, K×N; nt: M×K, N×K; tn: K×M, K×N) and whether a bias row is added. */
 type MatmulVariant = 'nn' | 'nn-bias' | 'nt' | 'nt-bias' | 'tn' | 'tn-bias';
@@ -104,7 +112,9 @@ export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Di
   // NOTE: the grid covers out only, so a product with small M and N and a long K (a conv weight
   // gradient, K = B·OH·OW) runs on a handful of workgroups that each walk all of K. Splitting K
   // across workgroups would spread that work; no variant does it yet.
-  const workgroups: [number, number, number] = [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M), 1];
+  const { colsPerThread } = COLUMN_SHAPES.find((shape) => N <= shape.maxN)!;
+  const constants = shaderConstants(colsPerThread);
+  const workgroups: [number, number, number] = [Math.ceil(N / constants.TILE_N), Math.ceil(M / TILE_M), 1];
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups[0] > maxPerDim || workgroups[1] > maxPerDim) {
     throw new Error(
@@ -117,7 +127,7 @@ export function makeMatmul(ctx: GpuContext, label: string, args: MatmulArgs): Di
   if (transposeA) layout = 'tn';
   else if (transposeB) layout = 'nt';
   const variant: MatmulVariant = bias ? `${layout}-bias` : layout;
-  const pipeline = ctx.pipelines.get(`matmul-${variant}`, () => wgslConstants(SHADER_CONSTANTS) + source, ENTRY_POINTS[variant]);
+  const pipeline = ctx.pipelines.get(`matmul-${variant}-cols${colsPerThread}`, () => wgslConstants(constants) + source, ENTRY_POINTS[variant]);
   const params = makeUniform(ctx, `${label} params`, [
     ['u32', M],
     ['u32', K],

@@ -4,10 +4,14 @@ import { matmulRef } from '../../kernels/matmul/matmul.ref';
 import { readF32, runDispatches } from '../../kernels/gpu/dispatch';
 import { compare, gpu, randomArray } from '../helpers/gpu';
 
-// Shapes as [M, K, N]: single elements, sizes below, at and above the 64×64×16 tile, and one
-// 256³ case. Odd sizes exercise the zero-filled tile edges.
+// Shapes as [M, K, N]: single elements, sizes below, at and above the 64×64×16 tile, N at and
+// around the 16- and 32-column tiles of narrow products, and one 256³ case. Odd sizes exercise
+// the zero-filled tile edges.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
+  [70, 19, 16],
+  [66, 21, 17],
+  [65, 40, 32],
   [1, 7, 33],
   [7, 33, 127],
   [33, 1, 7],
