@@ -1,5 +1,5 @@
 /** Exports of a comparison's metrics as CSV and JSON, one row per run per recorded step. */
-import type { Comparison, ComparisonRun, RunSummary, Series } from './types';
+import type { Comparison, ComparisonRun, RunLogLine, RunSample, RunSummary, Series } from './types';
 
 /** CSV header, in column order. */
 export const METRICS_CSV_COLUMNS = ['run_id', 'label', 'optimizer', 'step', 'train_loss', 'eval_loss', 'accuracy', 'elapsed_ms'] as const;
@@ -94,10 +94,15 @@ export interface MetricsExport {
     summary: RunSummary | null;
     /** The run's MetricsRow objects without the run fields. */
     points: Array<Omit<MetricsRow, 'runId' | 'label' | 'optimizer'>>;
+    /** Text generated before and after fine-tuning; null where none was recorded (always for vision). */
+    samples: { before: RunSample | null; after: RunSample | null };
+    /** The run's recorded log lines, oldest first, and how many earlier lines were dropped. */
+    log: RunLogLine[];
+    droppedLogLines: number;
   }>;
 }
 
-/** Formats the metrics as a JSON document (MetricsExport): per run its config, summary and points. */
+/** Formats the metrics as a JSON document (MetricsExport): per run its config, summary, points, samples and log. */
 export function metricsJson(comparison: Comparison): string {
   const document: MetricsExport = {
     format: 'comparison-metrics',
@@ -112,6 +117,9 @@ export function metricsJson(comparison: Comparison): string {
       config: run.config,
       summary: run.results?.summary ?? null,
       points: runRows(run).map(({ runId: _id, label: _label, optimizer: _optimizer, ...point }) => point),
+      samples: { before: run.results?.samples?.before ?? null, after: run.results?.samples?.after ?? null },
+      log: run.results?.log ?? [],
+      droppedLogLines: run.results?.droppedLogLines ?? 0,
     })),
   };
   return JSON.stringify(document, null, 2) + '\n';

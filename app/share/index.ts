@@ -4,7 +4,7 @@
  */
 export * from './types';
 export { emptySeries, appendPoint, downsampleSeries, valueAtStep, MIN_DOWNSAMPLE_POINTS } from './series';
-export { emptyRunResults, recordRunEvent, resultsFromEvents, downsampleResults, elapsedMsAtStep } from './results';
+export { emptyRunResults, recordRunEvent, resultsFromEvents, downsampleResults, elapsedMsAtStep, truncateText } from './results';
 export {
   RUN_COLOURS,
   buildComparison,
@@ -21,6 +21,7 @@ export { modelSourceOf, datasetSourceOf } from './sources';
 export {
   COMPARISON_LIMITS,
   COMPARISON_SCHEMA,
+  LOG_LEVELS,
   METRIC_RANGES,
   MAX_REPORTED_PROBLEMS,
   RUN_STATUSES,
@@ -35,12 +36,14 @@ export {
   MAX_LINK_PAYLOAD_LENGTH,
   MAX_LINK_JSON_LENGTH,
   SHARE_MAX_POINTS,
+  SHARE_MAX_LOG_LINES,
   encodeComparison,
   decodeComparison,
   prepareForShare,
   shareUrl,
   readShareHash,
   type DecodeResult,
+  type ShareTextOptions,
 } from './link';
 export { decompressBounded, DecompressionError } from './lz';
 export { METRICS_CSV_COLUMNS, metricsRows, metricsCsv, metricsJson, type MetricsRow, type MetricsExport } from './export';

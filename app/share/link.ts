@@ -25,8 +25,8 @@ export const MAX_LINK_PAYLOAD_LENGTH = 200_000;
 export const MAX_LINK_JSON_LENGTH = 2_000_000;
 /** Points per series that shareUrl keeps at first; it keeps fewer when the link would be too long. */
 export const SHARE_MAX_POINTS = 200;
-/** Minimum points per series that shareUrl tries before it gives up. */
-const SHARE_MIN_POINTS = 8;
+/** Log lines per run (the latest ones) that shareUrl keeps at first. It keeps fewer when the link would be too long. */
+export const SHARE_MAX_LOG_LINES = 50;
 /** Significant digits kept of each value in a shared series. */
 const SHARE_DIGITS = 6;
 
@@ -114,34 +114,68 @@ function roundSummary(summary: RunSummary): RunSummary {
   return copy;
 }
 
-function shareableResults(results: RunResults, maxPoints: number): RunResults {
-  const { series, summary } = downsampleResults(results, maxPoints);
+/** Options for the samples and log lines a link carries per run. */
+export interface ShareTextOptions {
+  /** Number of latest log lines kept per run, where 0 leaves the log out. Default SHARE_MAX_LOG_LINES. */
+  maxLogLines?: number;
+  /** Whether the samples are kept. Default true. */
+  samples?: boolean;
+}
+
+function shareableResults(results: RunResults, maxPoints: number, { maxLogLines = SHARE_MAX_LOG_LINES, samples = true }: ShareTextOptions): RunResults {
+  const { series, summary, samples: recordedSamples, log = [], droppedLogLines = 0 } = downsampleResults(results, maxPoints);
   const rounded: RunResults['series'] = {
     trainLoss: roundSeries(series.trainLoss),
     evalLoss: roundSeries(series.evalLoss),
     elapsedMs: roundSeries(series.elapsedMs),
   };
   if (series.accuracy) rounded.accuracy = roundSeries(series.accuracy);
-  return { series: rounded, summary: roundSummary(summary) };
+  const shared: RunResults = { series: rounded, summary: roundSummary(summary) };
+
+  if (samples && recordedSamples) shared.samples = recordedSamples;
+  const keptLines = maxLogLines > 0 ? log.slice(-maxLogLines) : [];
+  if (keptLines.length) shared.log = keptLines;
+  // The count shows a reader of the link that the run logged more lines than the link carries.
+  const dropped = droppedLogLines + log.length - keptLines.length;
+  if (dropped > 0) shared.droppedLogLines = dropped;
+  return shared;
 }
 
 /**
  * Returns the comparison as a link carries it: every series downsampled to `maxPoints` (see
- * downsampleSeries), values rounded to 6 significant digits, and running runs marked interrupted.
+ * downsampleSeries), values rounded to 6 significant digits, running runs marked interrupted, and
+ * per run the latest `text.maxLogLines` log lines and (unless `text.samples` is false) the samples.
  */
-export function prepareForShare(comparison: Comparison, maxPoints = SHARE_MAX_POINTS): Comparison {
+export function prepareForShare(comparison: Comparison, maxPoints = SHARE_MAX_POINTS, text: ShareTextOptions = {}): Comparison {
   const settled = interruptRunning(comparison);
   return {
     ...settled,
-    runs: settled.runs.map((run) => (run.results ? { ...run, results: shareableResults(run.results, maxPoints) } : run)),
+    runs: settled.runs.map((run) => (run.results ? { ...run, results: shareableResults(run.results, maxPoints, text) } : run)),
   };
 }
 
 /**
+ * The detail that shareUrl tries, in order, until the link fits MAX_LINK_PAYLOAD_LENGTH. Points and
+ * log lines halve together. The last levels leave out the log and then the samples, so text never
+ * makes a link fail that the series alone would fit.
+ */
+const SHARE_LEVELS: ReadonlyArray<{ maxPoints: number } & Required<ShareTextOptions>> = [
+  { maxPoints: SHARE_MAX_POINTS, maxLogLines: SHARE_MAX_LOG_LINES, samples: true },
+  { maxPoints: 100, maxLogLines: 25, samples: true },
+  { maxPoints: 50, maxLogLines: 12, samples: true },
+  { maxPoints: 25, maxLogLines: 6, samples: true },
+  { maxPoints: 12, maxLogLines: 3, samples: true },
+  { maxPoints: 8, maxLogLines: 1, samples: true },
+  { maxPoints: 8, maxLogLines: 0, samples: true },
+  { maxPoints: 8, maxLogLines: 0, samples: false },
+];
+
+/**
  * Builds the share URL of `comparison`: `baseUrl` without its hash, then `#v1.<payload>`. The results
- * go through prepareForShare with SHARE_MAX_POINTS points per series, halved until the link fits
- * MAX_LINK_PAYLOAD_LENGTH. Throws when the base URL or the comparison is invalid, or when the link
- * does not fit even at 8 points per series.
+ * go through prepareForShare with SHARE_MAX_POINTS points per series and SHARE_MAX_LOG_LINES log
+ * lines per run, both halved until the link fits MAX_LINK_PAYLOAD_LENGTH (see SHARE_LEVELS). Throws
+ * when the base URL or the comparison is invalid, or when the link does not fit even at 8 points per
+ * series without logs and samples.
  */
 export function shareUrl(baseUrl: string, comparison: Comparison): string {
   let url: URL;
@@ -152,13 +186,16 @@ export function shareUrl(baseUrl: string, comparison: Comparison): string {
   }
   url.hash = '';
   const base = url.href.replace(/#$/, '');
-  for (let points = SHARE_MAX_POINTS; ; points = Math.max(SHARE_MIN_POINTS, points >> 1)) {
+  let tooLong: unknown;
+  for (const { maxPoints, ...text } of SHARE_LEVELS) {
     try {
-      return `${base}#${encodeComparison(prepareForShare(comparison, points))}`;
+      return `${base}#${encodeComparison(prepareForShare(comparison, maxPoints, text))}`;
     } catch (error) {
-      if (points === SHARE_MIN_POINTS || (error as Error).name === 'InvalidComparisonError') throw error;
+      if ((error as Error).name === 'InvalidComparisonError') throw error;
+      tooLong = error;
     }
   }
+  throw tooLong;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { RunEvent, Task } from '../run/types';
 import { COMPARISON_LIMITS, METRIC_RANGES } from './schema';
 import { appendPoint, downsampleSeries, emptySeries, valueAtStep } from './series';
-import type { MemoryByCategory, RunResults, RunSeries } from './types';
+import type { MemoryByCategory, RunLogLevel, RunResults, RunSample, RunSeries } from './types';
 
 /** Results of a run about to start: empty series (with accuracy for vision) and status 'running'. */
 export function emptyRunResults(task: Task): RunResults {
@@ -24,6 +24,40 @@ function updatePeaks(peaks: MemoryByCategory, bytes: Record<string, number>): vo
     const key = category as keyof MemoryByCategory;
     peaks[key] = Math.max(peaks[key] ?? 0, value);
   }
+}
+
+/**
+ * Returns `text` cut to at most `maxLength` UTF-16 code units. A cut text ends with '…', and the cut
+ * never splits a surrogate pair.
+ */
+export function truncateText(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  let end = maxLength - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** Appends a log line at the run's current step, dropping the oldest lines beyond COMPARISON_LIMITS.maxLogLines. */
+function appendLogLine(results: RunResults, level: RunLogLevel, message: string): void {
+  const log = (results.log ??= []);
+  log.push({ level, message: truncateText(message, COMPARISON_LIMITS.maxLogMessageLength), step: results.summary.stepsDone });
+  const excess = log.length - COMPARISON_LIMITS.maxLogLines;
+  if (excess > 0) {
+    log.splice(0, excess);
+    results.droppedLogLines = (results.droppedLogLines ?? 0) + excess;
+  }
+}
+
+function recordSample(results: RunResults, event: Extract<RunEvent, { type: 'sample' }>): void {
+  // Only language-model runs generate samples; their results have no accuracy series.
+  if (results.series.accuracy || !Number.isSafeInteger(event.step) || event.step < 0 || event.step > COMPARISON_LIMITS.maxStep) return;
+  const sample: RunSample = {
+    step: event.step,
+    prompt: truncateText(event.prompt, COMPARISON_LIMITS.maxSamplePromptLength),
+    text: truncateText(event.text, COMPARISON_LIMITS.maxSampleTextLength),
+  };
+  results.samples = { ...results.samples, [event.when]: sample };
 }
 
 function setElapsed(results: RunResults, step: number, elapsedMs: number): void {
@@ -45,7 +79,11 @@ function setElapsed(results: RunResults, step: number, elapsedMs: number): void 
  *   accuracy for vision), and peak bytes per memory category.
  * - The status stays 'running' until a `finished` event sets its reason, and the first `error`
  *   message is kept.
- * `sample` and `log` events change nothing.
+ * - `sample` events of a language-model run set `samples.before` or `samples.after`, with the text
+ *   cut at COMPARISON_LIMITS.maxSampleTextLength characters.
+ * - `log` and `error` events append a line to `log` with the steps done so far, each message cut at
+ *   COMPARISON_LIMITS.maxLogMessageLength characters. Only the last COMPARISON_LIMITS.maxLogLines
+ *   lines are kept, and `droppedLogLines` counts the lines dropped before them.
  */
 export function recordRunEvent(results: RunResults, event: RunEvent): RunResults {
   const { series, summary } = results;
@@ -76,6 +114,7 @@ export function recordRunEvent(results: RunResults, event: RunEvent): RunResults
     case 'error':
       summary.status = 'error';
       summary.message ??= event.message.slice(0, COMPARISON_LIMITS.maxMessageLength);
+      appendLogLine(results, 'error', event.message);
       break;
     case 'finished':
       summary.status = summary.status === 'error' ? 'error' : event.reason;
@@ -83,7 +122,10 @@ export function recordRunEvent(results: RunResults, event: RunEvent): RunResults
       setElapsed(results, event.step, event.elapsedMs);
       break;
     case 'sample':
+      recordSample(results, event);
+      break;
     case 'log':
+      appendLogLine(results, event.level, event.message);
       break;
   }
   return results;
@@ -96,16 +138,16 @@ export function resultsFromEvents(task: Task, events: Iterable<RunEvent>): RunRe
   return results;
 }
 
-/** Returns a copy of `results` with every series downsampled by `downsampleSeries` and the summary unchanged. */
+/** Returns a copy of `results` with every series downsampled by `downsampleSeries`, and the summary, samples and log unchanged. */
 export function downsampleResults(results: RunResults, maxPoints: number): RunResults {
-  const { series } = results;
+  const { series, summary, ...text } = results;
   const copy: RunSeries = {
     trainLoss: downsampleSeries(series.trainLoss, maxPoints),
     evalLoss: downsampleSeries(series.evalLoss, maxPoints),
     elapsedMs: downsampleSeries(series.elapsedMs, maxPoints),
   };
   if (series.accuracy) copy.accuracy = downsampleSeries(series.accuracy, maxPoints);
-  return { series: copy, summary: structuredClone(results.summary) };
+  return { series: copy, summary: structuredClone(summary), ...structuredClone(text) };
 }
 
 /**

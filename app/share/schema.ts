@@ -8,8 +8,9 @@ import { HUB_REPO_PATTERN, HUB_REVISION_PATTERN } from '../model/hub';
 import Ajv, { type ErrorObject } from 'ajv';
 import { MEMORY_CATEGORIES } from '../../kernels/gpu/pool';
 import { validateRunConfig } from '../run/config';
+import type { Task } from '../run/types';
 import { datasetSourceOf, modelSourceOf, sameJson } from './sources';
-import { COMPARISON_FORMAT, COMPARISON_VERSION, type Comparison, type ComparisonRun, type RunStatus, type Series } from './types';
+import { COMPARISON_FORMAT, COMPARISON_VERSION, type Comparison, type ComparisonRun, type RunLogLevel, type RunResults, type RunStatus, type Series } from './types';
 
 /** Size and range limits of a comparison. */
 export const COMPARISON_LIMITS = {
@@ -30,6 +31,13 @@ export const COMPARISON_LIMITS = {
   /** 1 PiB, per memory category and per file. */
   maxBytes: 2 ** 50,
   maxParameterCount: 1e13,
+  /** Log lines a run keeps: the latest ones, so the final warnings and errors stay. */
+  maxLogLines: 200,
+  maxLogMessageLength: 500,
+  /** Characters kept of each generated sample; sampleTokens goes up to 2000, so a long sample is cut. */
+  maxSampleTextLength: 4000,
+  /** The RunConfig maximum of `samplePrompt`. */
+  maxSamplePromptLength: 2000,
 } as const;
 
 /** Problems listed at most per validation, so a corrupt million-point series gives a readable error. */
@@ -149,11 +157,40 @@ const summarySchema = {
   then: { required: ['message'] },
 } as const;
 
+const stepValue = { type: 'integer', minimum: 0, maximum: L.maxStep } as const;
+
+const sampleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['step', 'prompt', 'text'],
+  properties: {
+    step: stepValue,
+    prompt: { type: 'string', maxLength: L.maxSamplePromptLength },
+    text: { type: 'string', maxLength: L.maxSampleTextLength },
+  },
+} as const;
+
+export const LOG_LEVELS: readonly RunLogLevel[] = ['info', 'warn', 'error'];
+
+const logLineSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['level', 'message'],
+  properties: {
+    level: { enum: LOG_LEVELS },
+    message: { type: 'string', maxLength: L.maxLogMessageLength },
+    step: stepValue,
+  },
+} as const;
+
 const resultsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['series', 'summary'],
   properties: {
+    samples: { type: 'object', additionalProperties: false, properties: { before: sampleSchema, after: sampleSchema } },
+    log: { type: 'array', maxItems: L.maxLogLines, items: logLineSchema },
+    droppedLogLines: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     series: {
       type: 'object',
       additionalProperties: false,
@@ -274,6 +311,18 @@ function checkSeries(series: Series, path: string, maxStep: number, problems: st
   }
 }
 
+/** Checks the steps of a run's samples and log lines against its steps, and that only language-model runs carry samples. */
+function checkSamplesAndLog(results: RunResults, path: string, task: Task, maxStep: number, problems: string[]): void {
+  const { samples, log } = results;
+  if (samples && task !== 'language-model') problems.push(`${path}.samples: only language-model runs generate samples`);
+  for (const when of ['before', 'after'] as const) {
+    const step = samples?.[when]?.step;
+    if (step !== undefined && step > maxStep) problems.push(`${path}.samples.${when}.step must be <= ${maxStep}, the run's steps (got ${step})`);
+  }
+  const lateIndex = log?.findIndex((line) => line.step !== undefined && line.step > maxStep) ?? -1;
+  if (lateIndex >= 0) problems.push(`${path}.log.${lateIndex}.step must be <= ${maxStep}, the run's steps (got ${log![lateIndex].step})`);
+}
+
 function checkRun(comparison: Comparison, run: ComparisonRun, index: number, problems: string[]): void {
   const path = `runs.${index}`;
   const { config } = run;
@@ -302,6 +351,7 @@ function checkRun(comparison: Comparison, run: ComparisonRun, index: number, pro
   if (summary.stepsDone > maxStep) {
     problems.push(`${path}.results.summary.stepsDone must be <= ${maxStep}, the run's steps (got ${summary.stepsDone})`);
   }
+  checkSamplesAndLog(run.results, `${path}.results`, comparison.task, maxStep, problems);
   if (comparison.task !== 'vision') {
     if (series.accuracy) problems.push(`${path}.results.series.accuracy: only vision runs record accuracy`);
     for (const field of ['finalAccuracy', 'bestAccuracy'] as const) {

@@ -86,9 +86,41 @@ export interface RunSummary {
   parameterCount?: number;
 }
 
+/** Text a language-model run generated from its sample prompt. */
+export interface RunSample {
+  /** Optimizer steps done when the text was generated: 0 before fine-tuning. */
+  step: number;
+  prompt: string;
+  /** The generated continuation without the prompt, cut at COMPARISON_LIMITS.maxSampleTextLength characters. */
+  text: string;
+}
+
+/** The samples of a language-model run before and after fine-tuning. Each is absent until generated. */
+export interface RunSamples {
+  before?: RunSample;
+  after?: RunSample;
+}
+
+export type RunLogLevel = 'info' | 'warn' | 'error';
+
+/** A log line of a run: an info or warning line, or an error. */
+export interface RunLogLine {
+  level: RunLogLevel;
+  /** Plain text, never HTML, cut at COMPARISON_LIMITS.maxLogMessageLength characters. */
+  message: string;
+  /** Optimizer steps done when the line was logged. The recorder always sets it, but other writers may leave it out. */
+  step?: number;
+}
+
 export interface RunResults {
   series: RunSeries;
   summary: RunSummary;
+  /** Language-model runs with sampling on: the text generated before and after fine-tuning. */
+  samples?: RunSamples;
+  /** The last COMPARISON_LIMITS.maxLogLines log lines of the run, oldest first. */
+  log?: RunLogLine[];
+  /** Log lines dropped from the front of `log` to keep it within its cap. */
+  droppedLogLines?: number;
 }
 
 export interface ComparisonRun {
