@@ -148,6 +148,12 @@ export function displayedSelection(state: ComparisonState): string {
   return state.shared?.selectedRunId ?? state.local[state.task].selectedRunId;
 }
 
+/** Returns the selected run of the comparison on screen. The object is the store's own, so it stays the same between renders. */
+export function displayedRun(state: ComparisonState): ComparisonRun | undefined {
+  const selected = displayedSelection(state);
+  return displayedComparison(state).runs.find((run) => run.id === selected);
+}
+
 /** Returns whether a run is active or queued. */
 export function isRunning(state: Pick<ComparisonState, 'activeRunId' | 'queue'>): boolean {
   return state.activeRunId !== null || state.queue.length > 0;
@@ -434,6 +440,9 @@ function copyResults(results: RunResults): RunResults {
       ...(series.accuracy ? { accuracy: copySeries(series.accuracy) } : {}),
     },
     summary: { ...results.summary, peakMemoryBytes: { ...results.summary.peakMemoryBytes } },
+    ...(results.samples ? { samples: { ...results.samples } } : {}),
+    ...(results.log ? { log: results.log.slice() } : {}),
+    ...(results.droppedLogLines !== undefined ? { droppedLogLines: results.droppedLogLines } : {}),
   };
 }
 
@@ -467,8 +476,8 @@ export function finishRunRecording(runId: string, ending: RunEnding = {}): void 
   if (run) {
     const results = copyResults(run.results ?? emptyRunResults(task));
     if (ending.pageError !== undefined) {
-      results.summary.status = 'error';
-      results.summary.message ??= ending.pageError.slice(0, 4000);
+      // Recorded as an error event: the status becomes 'error', and the message goes to the summary and the log.
+      recordRunEvent(results, { type: 'error', message: ending.pageError });
     } else if (ending.deviceLost) {
       results.summary.status = 'interrupted';
     } else if (results.summary.status === 'running') {

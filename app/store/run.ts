@@ -1,9 +1,11 @@
 /**
  * Live state of the run executing now (or the last one): phase, progress, the latest memory
- * snapshot, samples, and the log and errors of the current batch of runs. Metric series and
- * summaries are recorded per run in the comparison store (comparison.ts), and this store contains
- * what a comparison does not record. Events arrive in batches (see app/run/client.ts), so one store update
- * and one redraw cover many steps.
+ * snapshot, samples, and the log and errors of the current batch of runs. Each run's series,
+ * summary, samples and capped log are also recorded in its results in the comparison store
+ * (comparison.ts), which the Samples and Log panels show when no run is live. This store adds what
+ * a comparison does not record: the batch's whole log with arrival times, page messages outside a
+ * run, and the errors not yet dismissed. Events arrive in batches (see app/run/client.ts), so one
+ * store update and one redraw cover many steps.
  */
 import { create } from 'zustand';
 import type { MemoryBytes, MemoryCategory } from '../../kernels/gpu/pool';
@@ -72,6 +74,11 @@ export interface RunState {
 }
 
 export const MAX_LOG_LINES = 2000;
+
+/** Returns whether `phase` is starting, running or stopping, the phases in which the panels show the live run. */
+export function isLivePhase(phase: RunPhase): boolean {
+  return phase === 'starting' || phase === 'running' || phase === 'stopping';
+}
 
 /** Memory categories that together make up the optimizer state: first-order state, Shampoo's preconditioner and its quantization scales. */
 export const OPTIMIZER_STATE_CATEGORIES = ['optimizer-state', 'preconditioner', 'quantization-scales'] as const satisfies readonly MemoryCategory[];
