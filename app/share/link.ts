@@ -154,28 +154,31 @@ export function prepareForShare(comparison: Comparison, maxPoints = SHARE_MAX_PO
   };
 }
 
-/**
- * The detail that shareUrl tries, in order, until the link fits MAX_LINK_PAYLOAD_LENGTH. Points and
- * log lines halve together. The last levels leave out the log and then the samples, so text never
- * makes a link fail that the series alone would fit.
- */
-const SHARE_LEVELS: ReadonlyArray<{ maxPoints: number } & Required<ShareTextOptions>> = [
-  { maxPoints: SHARE_MAX_POINTS, maxLogLines: SHARE_MAX_LOG_LINES, samples: true },
-  { maxPoints: 100, maxLogLines: 25, samples: true },
-  { maxPoints: 50, maxLogLines: 12, samples: true },
-  { maxPoints: 25, maxLogLines: 6, samples: true },
-  { maxPoints: 12, maxLogLines: 3, samples: true },
-  { maxPoints: 8, maxLogLines: 1, samples: true },
-  { maxPoints: 8, maxLogLines: 0, samples: true },
-  { maxPoints: 8, maxLogLines: 0, samples: false },
+/** Points per series that shareUrl tries, in order, when a link at full detail is too long. */
+const SHARE_POINT_LEVELS: readonly number[] = [SHARE_MAX_POINTS, 100, 50, 25, 12, 8];
+
+/** Samples and log lines that shareUrl tries, in order, at the points chosen without them. */
+const SHARE_TEXT_LEVELS: ReadonlyArray<Required<ShareTextOptions>> = [
+  { maxLogLines: SHARE_MAX_LOG_LINES, samples: true },
+  { maxLogLines: 25, samples: true },
+  { maxLogLines: 12, samples: true },
+  { maxLogLines: 6, samples: true },
+  { maxLogLines: 3, samples: true },
+  { maxLogLines: 1, samples: true },
+  { maxLogLines: 0, samples: true },
 ];
 
+const NO_TEXT: Required<ShareTextOptions> = { maxLogLines: 0, samples: false };
+
 /**
- * Builds the share URL of `comparison`: `baseUrl` without its hash, then `#v1.<payload>`. The results
- * go through prepareForShare with SHARE_MAX_POINTS points per series and SHARE_MAX_LOG_LINES log
- * lines per run, both halved until the link fits MAX_LINK_PAYLOAD_LENGTH (see SHARE_LEVELS). Throws
- * when the base URL or the comparison is invalid, or when the link does not fit even at 8 points per
- * series without logs and samples.
+ * Builds the share URL of `comparison`: `baseUrl` without its hash, then `#v1.<payload>`, where the
+ * payload is at most MAX_LINK_PAYLOAD_LENGTH characters. The results go through prepareForShare:
+ * - at first with SHARE_MAX_POINTS points per series, and SHARE_MAX_LOG_LINES log lines and the
+ *   samples per run;
+ * - when that is too long, the series get the most points of SHARE_POINT_LEVELS that fit without
+ *   any samples or log lines, and then the most text of SHARE_TEXT_LEVELS that still fits.
+ * So samples and log lines never cost a series any points. Throws when the base URL or the
+ * comparison is invalid, or when the link does not fit even at 8 points per series without text.
  */
 export function shareUrl(baseUrl: string, comparison: Comparison): string {
   let url: URL;
@@ -187,13 +190,30 @@ export function shareUrl(baseUrl: string, comparison: Comparison): string {
   url.hash = '';
   const base = url.href.replace(/#$/, '');
   let tooLong: unknown;
-  for (const { maxPoints, ...text } of SHARE_LEVELS) {
+  /** Returns the URL at this detail, or null when it is too long; an invalid comparison throws. */
+  const encodeAt = (maxPoints: number, text: ShareTextOptions): string | null => {
     try {
       return `${base}#${encodeComparison(prepareForShare(comparison, maxPoints, text))}`;
     } catch (error) {
       if ((error as Error).name === 'InvalidComparisonError') throw error;
       tooLong = error;
+      return null;
     }
+  };
+
+  const full = encodeAt(SHARE_MAX_POINTS, SHARE_TEXT_LEVELS[0]);
+  if (full !== null) return full;
+
+  for (const maxPoints of SHARE_POINT_LEVELS) {
+    const withoutText = encodeAt(maxPoints, NO_TEXT);
+    if (withoutText === null) continue;
+    // At full points the first text level has just failed, so the search starts after it.
+    const textLevels = maxPoints === SHARE_MAX_POINTS ? SHARE_TEXT_LEVELS.slice(1) : SHARE_TEXT_LEVELS;
+    for (const text of textLevels) {
+      const withText = encodeAt(maxPoints, text);
+      if (withText !== null) return withText;
+    }
+    return withoutText;
   }
   throw tooLong;
 }
