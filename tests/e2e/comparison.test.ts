@@ -252,7 +252,8 @@ describe('comparisons', () => {
       sequenceLength: 32,
       steps: 2,
       evalEvery: 0,
-      sampleTokens: 0,
+      // A few tokens, so the run records samples that the reload below must show again.
+      sampleTokens: 4,
     };
     const comparison = buildComparison([config], { title: 'An uploaded text', datasetFiles: [{ name: 'speeches.txt', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }] });
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -285,11 +286,26 @@ describe('comparisons', () => {
     expect(ran.comparison.dataset).toEqual(comparison.dataset);
     expect(ran.comparison.runs[0].results?.summary).toMatchObject({ status: 'completed', stepsDone: 2 });
     expect(new URL(page.url()).hash).toBe('');
+    const samples = ran.comparison.runs[0].results?.samples;
+    expect(samples?.before?.step).toBe(0);
+    expect(samples?.after?.step).toBe(2);
 
     // After a reload the file must be picked again; the same bytes keep the results.
     await waitForSaved(page);
     await page.reload();
     await waitForReady(page);
+
+    // The reload shows the finished run's samples and log lines from its saved results.
+    const samplesPanel = page.getByTestId('samples');
+    expect(await samplesPanel.getAttribute('data-source')).toBe('saved');
+    expect(await samplesPanel.getAttribute('data-run-id')).toBe('subzero');
+    expect(await page.getByTestId('sample-before').textContent()).toBe(samples?.before?.text);
+    expect(await page.getByTestId('sample-after').textContent()).toBe(samples?.after?.text);
+    expect(await page.getByTestId('sample-prompt').textContent()).toBe(config.samplePrompt);
+    const logPanel = page.getByTestId('log-panel');
+    expect(await logPanel.getAttribute('data-source')).toBe('saved');
+    expect(await logPanel.getByTestId('log-line').last().textContent()).toContain('Run completed after 2 steps.');
+
     const datasetError = page.getByTestId('field-error-dataset');
     await datasetError.waitFor({ state: 'visible', timeout: 10_000 });
     await expectEnabled(page.getByTestId('run-button'), false);
