@@ -1,4 +1,7 @@
-/** Exports of a comparison's metrics as CSV and JSON, one row per run per recorded step. */
+/**
+ * Exports of a comparison's metrics as CSV and JSON, one row per run per recorded step. The JSON also
+ * carries each run's config, summary, samples and log lines, and the CSV has metrics only.
+ */
 import type { Comparison, ComparisonRun, RunLogLine, RunSample, RunSummary, Series } from './types';
 
 /** CSV header, in column order. */
