@@ -97,10 +97,11 @@ export interface MetricsExport {
     summary: RunSummary | null;
     /** The run's MetricsRow objects without the run fields. */
     points: Array<Omit<MetricsRow, 'runId' | 'label' | 'optimizer'>>;
-    /** Text generated before and after fine-tuning; null where none was recorded (always for vision). */
+    /** Text generated before and after fine-tuning, each null where none was recorded (always for vision). */
     samples: { before: RunSample | null; after: RunSample | null };
-    /** The run's recorded log lines, oldest first, and how many earlier lines were dropped. */
+    /** The run's recorded log lines, oldest first. */
     log: RunLogLine[];
+    /** Log lines dropped before the first one in `log`. */
     droppedLogLines: number;
   }>;
 }
