@@ -142,37 +142,24 @@ function params(ctx: GpuContext, label: string, layout: Quant4Layout): GPUBuffer
   ]);
 }
 
-function quantizeDispatch(
-  ctx: GpuContext,
-  label: string,
-  entryPoint: EntryPoint,
-  layout: Quant4Layout,
-  args: { codebook: CodebookName },
-  buffers: GPUBuffer[],
-): Dispatch {
-  const quantize = pipeline(ctx, entryPoint, args.codebook);
-  return {
-    label,
-    pipeline: quantize,
-    bindGroup: makeBindGroup(ctx, quantize, label, [params(ctx, label, layout), ...buffers]),
-    // One workgroup of QUANT4_BLOCK_SIZE lanes per block.
-    workgroups: workgroupGrid(ctx, layout.scaleCount * QUANT4_BLOCK_SIZE, QUANT4_BLOCK_SIZE),
-  };
+/** Quantize dispatches run one workgroup of QUANT4_BLOCK_SIZE lanes per block; dequantize ones one lane per entry. */
+function quantizeDispatch(ctx: GpuContext, label: string, entryPoint: EntryPoint, layout: Quant4Layout, args: { codebook: CodebookName }, buffers: GPUBuffer[]): Dispatch {
+  return quant4Dispatch(ctx, label, entryPoint, layout, args.codebook, buffers, workgroupGrid(ctx, layout.scaleCount * QUANT4_BLOCK_SIZE, QUANT4_BLOCK_SIZE));
 }
 
-function dequantizeDispatch(
+function dequantizeDispatch(ctx: GpuContext, label: string, entryPoint: EntryPoint, layout: Quant4Layout, args: { codebook: CodebookName }, buffers: GPUBuffer[]): Dispatch {
+  return quant4Dispatch(ctx, label, entryPoint, layout, args.codebook, buffers, workgroupGrid(ctx, layout.rows * layout.cols, DEQUANTIZE_WORKGROUP_SIZE));
+}
+
+function quant4Dispatch(
   ctx: GpuContext,
   label: string,
   entryPoint: EntryPoint,
   layout: Quant4Layout,
-  args: { codebook: CodebookName },
+  codebook: CodebookName,
   buffers: GPUBuffer[],
+  workgroups: [number, number, number],
 ): Dispatch {
-  const dequantize = pipeline(ctx, entryPoint, args.codebook);
-  return {
-    label,
-    pipeline: dequantize,
-    bindGroup: makeBindGroup(ctx, dequantize, label, [params(ctx, label, layout), ...buffers]),
-    workgroups: workgroupGrid(ctx, layout.rows * layout.cols, DEQUANTIZE_WORKGROUP_SIZE),
-  };
+  const kernel = pipeline(ctx, entryPoint, codebook);
+  return { label, pipeline: kernel, bindGroup: makeBindGroup(ctx, kernel, label, [params(ctx, label, layout), ...buffers]), workgroups };
 }
