@@ -113,6 +113,15 @@ describe('train CLI, comparison', () => {
     expect(shared.runs.map((run) => run.config)).toEqual(comparison.runs.map((run) => run.config));
     expect(shared.runs[1].results?.series.evalLoss.steps).toEqual([0, 3]);
     expect(shared.runs[1].results?.series.accuracy).toBeUndefined();
+    // Samples before and after fine-tuning, and the log, travel with each run's results.
+    for (const run of shared.runs) {
+      expect(run.results?.samples?.before?.step).toBe(0);
+      expect(run.results?.samples?.after?.step).toBe(3);
+      expect(run.results?.samples?.after?.text.length).toBeGreaterThan(0);
+      expect(run.results?.log?.length).toBeGreaterThan(0);
+    }
+    const saved = JSON.parse(readFileSync(join(dir, 'comparison.json'), 'utf8')) as Comparison;
+    expect(saved.runs[0].results?.samples?.after?.prompt).toBe(shared.runs[0].results?.samples?.after?.prompt);
   });
 
   it('checks an uploaded dataset by SHA-256', async () => {
