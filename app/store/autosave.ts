@@ -83,7 +83,7 @@ export function startAutosave(storage: ComparisonStorage, clock: () => number = 
       lastError = null;
       useStorageStore.setState({ status: 'saved', message: null });
     } catch (error) {
-      const message = `Saving the comparison failed: ${error instanceof Error ? error.message : String(error)}. Results recorded since then are lost on reload; export them as JSON to keep them.`;
+      const message = `Saving the comparison failed: ${error instanceof Error ? error.message : String(error)}. Results recorded since then are lost on reload; use Share, or export the metrics as CSV or JSON, to keep them.`;
       useStorageStore.setState({ status: 'error', message });
       if (message !== lastError) {
         lastError = message;

@@ -29,7 +29,7 @@ export async function startStores(target: Window): Promise<void> {
       target.addEventListener('pagehide', () => void autosave.flush());
     }
   } catch (error) {
-    const reason = `IndexedDB cannot be used (${error instanceof Error ? error.message : String(error)}), so comparisons last only until the page is closed or reloaded. Export them as JSON to keep them.`;
+    const reason = `IndexedDB cannot be used (${error instanceof Error ? error.message : String(error)}), so comparisons last only until the page is closed or reloaded. Use Share to keep them as a link.`;
     console.error(reason);
     markStorageUnavailable(reason);
     addNotice('storage', reason);

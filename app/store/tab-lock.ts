@@ -43,5 +43,5 @@ export function claimStorageLock(locks: LockRequester | undefined): Promise<Stor
 
 export const OTHER_TAB_MESSAGE =
   'Another tab of this playground is open and saves comparisons in this browser. So that the two tabs do not ' +
-  'overwrite each other, this tab does not save: its changes last until it is closed or reloaded. Export them ' +
-  'as JSON to keep them, or close the other tab and reload this one to save here.';
+  'overwrite each other, this tab does not save: its changes last until it is closed or reloaded. To keep ' +
+  'them, use Share and open the link later (Keep saves it), or close the other tab and reload this one to save here.';
