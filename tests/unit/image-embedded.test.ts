@@ -9,6 +9,7 @@ import {
   loadEmbeddedImageDataset,
   loadFashionMnist,
 } from '../../app/data/images/embedded';
+import { describeImageSplit, summarizeClasses } from '../../app/data/images/classes';
 import { labelHistogram } from '../../app/data/images/image-dataset';
 
 const PUBLIC_DIR = new URL('../../public/', import.meta.url);
@@ -34,6 +35,15 @@ describe('embedded Fashion-MNIST subset', () => {
     expect(labelHistogram(split.train)).toEqual(TRAIN_HISTOGRAM);
     expect(labelHistogram(split.eval)).toEqual(TEST_HISTOGRAM);
     expect(split.splitRule).toContain("the dataset's own test split");
+  });
+
+  it('summarizes its 10 classes', async () => {
+    const split = await loadFashionMnist(readPublic);
+    const summary = summarizeClasses(split);
+    expect(summary.classCount).toBe(10);
+    expect(summary.missingFromTraining).toEqual([]);
+    expect(summary.missingFromHeldOut).toEqual([]);
+    expect(describeImageSplit(split)).toBe('10,000 training and 2,000 held-out images, 10 classes (labels 0–9)');
   });
 
   it('normalises with training statistics', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeImageSplit } from '../../app/data/images/classes';
 import { labelHistogram } from '../../app/data/images/image-dataset';
 import { describeUpload, loadImageUpload, recognizeImageUpload } from '../../app/data/images/upload';
 import { flatGrayPng, gzip, idxImages, idxLabels, rampPixels, zip } from '../fixtures/images/build';
@@ -74,7 +75,7 @@ describe('image upload loading', () => {
   });
 
   it('keeps the IDX test files as the held-out set', () => {
-    const [images, labels, testImages, testLabels] = [...idxPair('train', [0, 1, 0, 1]), ...idxPair('t10k', [2, 0])];
+    const [images, labels, testImages, testLabels] = [...idxPair('train', [0, 1, 2, 1]), ...idxPair('t10k', [2, 0])];
     const split = loadImageUpload({ format: 'idx', images, labels, testImages, testLabels }, OPTIONS);
     expect(split.train.count).toBe(4);
     expect(split.eval.count).toBe(2);
@@ -113,7 +114,7 @@ describe('image upload loading', () => {
 
   it('uses a training and a test CSV', () => {
     const split = loadImageUpload(
-      { format: 'csv', file: { name: 'train.csv', bytes: encode('0,1,2,3,4\n1,5,6,7,8\n') }, testFile: { name: 'test.csv', bytes: encode('2,0,0,0,0\n') } },
+      { format: 'csv', file: { name: 'train.csv', bytes: encode('0,1,2,3,4\n1,5,6,7,8\n2,0,0,0,0\n') }, testFile: { name: 'test.csv', bytes: encode('2,0,0,0,0\n') } },
       OPTIONS,
     );
     expect(split.train.classes).toEqual(['0', '1', '2']);
@@ -124,5 +125,91 @@ describe('image upload loading', () => {
   it('rejects a test CSV of another shape', () => {
     const upload = { format: 'csv' as const, file: { name: 'train.csv', bytes: encode('0,1,2,3,4\n') }, testFile: { name: 'test.csv', bytes: encode('0,1\n') } };
     expect(formatError(() => loadImageUpload(upload, OPTIONS)).message).toContain('test.csv: line 1 has 1 pixel columns, but the shape 2×2 grayscale needs 4');
+  });
+});
+
+/** CSV text of 2×2 grayscale images, one row per label, after a header on line 1. */
+function csvText(labels: number[]): string {
+  return ['label,p1,p2,p3,p4', ...labels.map((label, index) => `${label},${index % 256},0,0,0`)].join('\n') + '\n';
+}
+
+/** Labels 0–9 `repeats` times over. */
+function digits(repeats: number): number[] {
+  return Array.from({ length: 10 * repeats }, (_, index) => index % 10);
+}
+
+describe('image upload classes', () => {
+  it('loads consecutive CSV labels', () => {
+    const split = loadImageUpload({ format: 'csv', file: { name: 'digits.csv', bytes: encode(csvText(digits(3))) } }, OPTIONS);
+    expect(split.train.classes.length).toBe(10);
+    expect(describeImageSplit(split)).toBe('20 training and 10 held-out images, 10 classes (labels 0–9)');
+  });
+
+  it('rejects a stray CSV label by line', () => {
+    const labels = digits(3);
+    labels[13] = 57;
+    const error = formatError(() => loadImageUpload({ format: 'csv', file: { name: 'digits.csv', bytes: encode(csvText(labels)) } }, OPTIONS));
+    // Row 13 sits on line 15: the header is line 1 and rows count from 0.
+    expect(error.message).toBe(
+      'digits.csv: line 15: label 57 implies 58 classes, but labels 10–56 have no images (labels found: 0–9 and 57). ' +
+        'Fix the label on line 15, or relabel the 11 classes to consecutive ids 0 to 10.',
+    );
+    expect(error.file).toBe('digits.csv');
+    expect(error.record).toBe('line 15');
+  });
+
+  it('rejects a stray label in a test CSV', () => {
+    const upload = {
+      format: 'csv' as const,
+      file: { name: 'train.csv', bytes: encode(csvText(digits(2))) },
+      testFile: { name: 'test.csv', bytes: encode(csvText([0, 1, 57])) },
+    };
+    const error = formatError(() => loadImageUpload(upload, OPTIONS));
+    expect(error.message).toContain('test.csv: line 4: label 57 implies 58 classes, but labels 10–57 have no training images (training labels found in train.csv: 0–9)');
+    expect(error.record).toBe('line 4');
+  });
+
+  it('loads IDX labels missing from the test files', () => {
+    const [images, labels, testImages, testLabels] = [...idxPair('train', digits(2)), ...idxPair('t10k', [0, 1, 2, 4, 5, 6, 7, 8, 9])];
+    const split = loadImageUpload({ format: 'idx', images, labels, testImages, testLabels }, OPTIONS);
+    expect(split.train.classes.length).toBe(10);
+    expect(describeImageSplit(split)).toBe('20 training and 9 held-out images, 10 classes (labels 0–9); no held-out images of label 3');
+  });
+
+  it('rejects a stray IDX label by index', () => {
+    const values = digits(2);
+    values[7] = 200;
+    const [images, labels] = idxPair('train', values);
+    const error = formatError(() => loadImageUpload({ format: 'idx', images, labels }, OPTIONS));
+    expect(error.message).toBe(
+      'train-labels-idx1-ubyte.gz: label 200 at index 7 implies 201 classes, but labels 10–199 have no images (labels found: 0–9 and 200). ' +
+        'Fix the label at index 7, or relabel the 11 classes to consecutive ids 0 to 10.',
+    );
+    expect(error.file).toBe('train-labels-idx1-ubyte.gz');
+    expect(error.record).toBe('label 7');
+  });
+
+  it('rejects a stray label in IDX test files', () => {
+    const [images, labels, testImages, testLabels] = [...idxPair('train', digits(2)), ...idxPair('t10k', [3, 0, 200])];
+    const error = formatError(() => loadImageUpload({ format: 'idx', images, labels, testImages, testLabels }, OPTIONS));
+    expect(error.message).toContain('t10k-labels-idx1-ubyte.gz: label 200 at index 2 implies 201 classes, but labels 10–200 have no training images');
+    expect(error.record).toBe('label 2');
+  });
+
+  it('keeps named classes without training images', () => {
+    const [images, labels] = idxPair('train', [0, 2, 0, 2]);
+    const split = loadImageUpload({ format: 'idx', images, labels }, { ...OPTIONS, classes: ['a', 'b', 'c'] });
+    expect(describeImageSplit(split)).toBe('2 training and 2 held-out images, 3 classes (labels 0–2); no training images of label 1; no held-out images of label 1');
+  });
+
+  it('numbers zip classes by sorted folder name', () => {
+    const entries: Record<string, Uint8Array> = {};
+    for (const folder of ['zebra', 'ant', 'cat']) {
+      entries[`${folder}/1.png`] = flatGrayPng(2, 2, 0);
+      entries[`${folder}/2.png`] = flatGrayPng(2, 2, 0);
+    }
+    const split = loadImageUpload({ format: 'zip', file: { name: 'animals.zip', bytes: zip(entries) } }, OPTIONS);
+    expect(split.train.classes).toEqual(['ant', 'cat', 'zebra']);
+    expect(describeImageSplit(split)).toBe('3 training and 3 held-out images, 3 classes (labels 0–2)');
   });
 });

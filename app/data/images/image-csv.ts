@@ -20,6 +20,12 @@ export interface ImageCsvOptions {
   classes?: readonly string[];
 }
 
+/** A parsed CSV image set with the line of each image, so that later checks can name the row. */
+export interface CsvImageSet extends RawImageSet {
+  /** Line number (from 1) of each image's row. */
+  lines: Uint32Array;
+}
+
 /** Problems listed in one error message; the rest are counted. */
 const MAX_LISTED_PROBLEMS = 5;
 /** Stop after this many problems, so that a file of the wrong kind fails fast. */
@@ -31,7 +37,7 @@ interface CsvRow {
 }
 
 /** Parses a label-then-pixels CSV file. Throws ImageDatasetError naming the file, line and column of each problem. */
-export function parseImageCsv(fileName: string, data: string | Uint8Array | ArrayBuffer, options: ImageCsvOptions = {}): RawImageSet {
+export function parseImageCsv(fileName: string, data: string | Uint8Array | ArrayBuffer, options: ImageCsvOptions = {}): CsvImageSet {
   const text = typeof data === 'string' ? data : new TextDecoder('utf-8').decode(asBytes(data));
   const rows = splitRows(fileName, text);
   if (rows.length === 0) {
@@ -100,7 +106,8 @@ export function parseImageCsv(fileName: string, data: string | Uint8Array | Arra
   }
 
   const classes = resolveClasses(fileName, dataRows, labels, options.classes);
-  return { name: fileName, ...shape, classes, count: dataRows.length, pixels, labels };
+  const lines = Uint32Array.from(dataRows, (row) => row.line);
+  return { name: fileName, ...shape, classes, count: dataRows.length, pixels, labels, lines };
 }
 
 function splitRows(fileName: string, text: string): CsvRow[] {

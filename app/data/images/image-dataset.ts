@@ -154,7 +154,8 @@ export function selectImages(set: RawImageSet, indices: readonly number[], name 
     pixels.set(set.pixels.subarray(source * imageBytes, (source + 1) * imageBytes), target * imageBytes);
     labels[target] = set.labels[source];
   });
-  return { ...set, name, count: indices.length, pixels, labels };
+  // Fields are listed so that per-image extras of a subtype (such as CSV line numbers) are not copied out of order.
+  return { name, width: set.width, height: set.height, channels: set.channels, classes: set.classes, count: indices.length, pixels, labels };
 }
 
 /**

@@ -32,7 +32,16 @@ export {
 } from './idx';
 export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, type DecodedImage } from './decode';
 export { parseImageZip, type ImageTargetShape, type ImageZipResult } from './image-zip';
-export { parseImageCsv, type ImageCsvOptions } from './image-csv';
+export { parseImageCsv, type CsvImageSet, type ImageCsvOptions } from './image-csv';
+export {
+  describeClassCount,
+  describeImageSplit,
+  formatLabelRanges,
+  requireTrainingLabels,
+  summarizeClasses,
+  type ClassSummary,
+  type LabelSource,
+} from './classes';
 export { DEFAULT_ZIP_SHAPE, describeUpload, loadImageUpload, recognizeImageUpload, type ImageUpload, type ImageUploadOptions } from './upload';
 export {
   FASHION_MNIST_CLASSES,

@@ -2,11 +2,13 @@
  * Uploaded image datasets: recognising which files were picked and turning them into a
  * normalised training and held-out split. Some uploads bring their own split: IDX training and
  * test files, a zip with train/ and test/ folders, or a training and a test CSV. Those keep it,
- * and any other upload holds out a seeded, class-stratified share.
+ * and any other upload holds out a seeded, class-stratified share. Without class names, IDX and
+ * CSV labels must run from 0 with a training image for every label (see classes.ts).
  */
+import { requireTrainingLabels, type LabelSource } from './classes';
 import { formatCount, gunzipIfNeeded, ImageDatasetError, type NamedBytes } from './errors';
-import { combineIdx, idxKind, maxLabel, parseIdxImages, parseIdxLabels } from './idx';
-import { parseImageCsv } from './image-csv';
+import { combineIdx, idxKind, maxLabel, parseIdxImages, parseIdxLabels, type IdxLabels } from './idx';
+import { parseImageCsv, type CsvImageSet } from './image-csv';
 import { normalizeSplit, numberedClasses, splitAndNormalize, type ImageShape, type ImageSplit, type RawImageSet } from './image-dataset';
 import { parseImageZip, type ImageTargetShape } from './image-zip';
 
@@ -24,7 +26,10 @@ export interface ImageUploadOptions {
   zipShape?: ImageTargetShape;
   /** Image shape of CSV rows. Default: a square grayscale image. */
   csvShape?: ImageShape;
-  /** Class names for IDX and CSV labels. Default: "0" … the largest label. */
+  /**
+   * Class names for IDX and CSV labels. Default: "0" … the largest label, and then every label
+   * from 0 to the largest needs a training image.
+   */
   classes?: readonly string[];
 }
 
@@ -42,8 +47,12 @@ export function loadImageUpload(upload: ImageUpload, options: ImageUploadOptions
   }
 
   const train = parseImageCsv(upload.file.name, upload.file.bytes, { shape: options.csvShape, classes: options.classes });
-  if (!upload.testFile) return splitAndNormalize(train, options.evalFraction, options.seed);
+  if (!upload.testFile) {
+    if (!options.classes) requireTrainingLabels(csvLabelSource(train));
+    return splitAndNormalize(train, options.evalFraction, options.seed);
+  }
   const test = parseImageCsv(upload.testFile.name, upload.testFile.bytes, { shape: options.csvShape ?? train, classes: options.classes });
+  if (!options.classes) requireTrainingLabels(csvLabelSource(train), csvLabelSource(test));
   const [trainSet, testSet] = withSharedClasses(train, test, options.classes);
   return normalizeSplit(trainSet, testSet, `the files' own split: ${trainSet.count} training and ${testSet.count} held-out images.`);
 }
@@ -56,7 +65,9 @@ function loadIdxUpload(upload: Extract<ImageUpload, { format: 'idx' }>, options:
     throw new ImageDatasetError(upload.testImages?.name ?? upload.testLabels?.name ?? 'test files', `the ${missing} file is missing. Pick both test files, or neither.`);
   }
   if (!upload.testImages || !upload.testLabels) {
-    return splitAndNormalize(combineIdx(images, labels, options.classes), options.evalFraction, options.seed);
+    const set = combineIdx(images, labels, options.classes);
+    if (!options.classes) requireTrainingLabels(idxLabelSource(labels));
+    return splitAndNormalize(set, options.evalFraction, options.seed);
   }
 
   const testImages = parseIdxImages(upload.testImages.name, upload.testImages.bytes);
@@ -64,7 +75,16 @@ function loadIdxUpload(upload: Extract<ImageUpload, { format: 'idx' }>, options:
   const classes = options.classes ?? numberedClasses(Math.max(maxLabel(labels.labels), maxLabel(testLabels.labels)) + 1);
   const train = combineIdx(images, labels, classes);
   const test = combineIdx(testImages, testLabels, classes);
+  if (!options.classes) requireTrainingLabels(idxLabelSource(labels), idxLabelSource(testLabels));
   return normalizeSplit(train, test, `the files' own split: ${train.count} training and ${test.count} held-out images.`);
+}
+
+function csvLabelSource(set: CsvImageSet): LabelSource {
+  return { file: set.name, labels: set.labels, lines: set.lines };
+}
+
+function idxLabelSource(labels: IdxLabels): LabelSource {
+  return { file: labels.name, labels: labels.labels };
 }
 
 /** Gives a training and a test CSV the same numbered classes when no names were given. */
