@@ -1,4 +1,4 @@
-import { DEFAULT_ZIP_SHAPE, FASHION_MNIST_COUNTS } from '../data/images';
+import { DEFAULT_ZIP_SHAPE, describeClassCount, FASHION_MNIST_CLASSES, FASHION_MNIST_COUNTS } from '../data/images';
 import { IMAGE_UPLOAD_EVAL_FRACTION } from '../run/vision-resources';
 import { setImageFiles, setVisionDatasetChoice, useVisionConfigStore } from '../store/vision-config';
 import { FieldProblems } from './fields';
@@ -31,8 +31,8 @@ export function ImageDatasetPicker({ problems, disabled }: PickerProps) {
       </label>
       {choice === 'embedded' && (
         <p className="note">
-          {FASHION_MNIST_COUNTS.train.toLocaleString('en-US')} training and {FASHION_MNIST_COUNTS.test.toLocaleString('en-US')} held-out 28×28 grayscale images of 10
-          clothing classes.
+          {FASHION_MNIST_COUNTS.train.toLocaleString('en-US')} training and {FASHION_MNIST_COUNTS.test.toLocaleString('en-US')} held-out 28×28 grayscale images of clothing,{' '}
+          {describeClassCount(FASHION_MNIST_CLASSES.length)}.
         </p>
       )}
       <label className="choice">
@@ -58,7 +58,7 @@ export function ImageDatasetPicker({ problems, disabled }: PickerProps) {
           {check?.status === 'valid' && (
             <p className="note" data-testid="vision-dataset-summary">
               {check.value.format.toUpperCase()}: {check.value.trainCount.toLocaleString('en-US')} training and {check.value.evalCount.toLocaleString('en-US')} held-out
-              images, {check.value.shape.width}×{check.value.shape.height} {describeChannels(check.value.shape.channels)}, {check.value.classCount} classes
+              images, {check.value.shape.width}×{check.value.shape.height} {describeChannels(check.value.shape.channels)}, {describeClassCount(check.value.classCount)}
             </p>
           )}
           <p className="note">

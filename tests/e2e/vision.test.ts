@@ -257,7 +257,7 @@ describe('vision task', () => {
       { name: 'small-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: Buffer.from(gzip(idxLabels(12, labels))) },
     ]);
     await expect.poll(() => datasetError.count(), { timeout: 10_000 }).toBe(0);
-    expect(await page.getByTestId('vision-dataset-summary').textContent()).toBe('IDX: 9 training and 3 held-out images, 8×8 grayscale, 3 classes');
+    expect(await page.getByTestId('vision-dataset-summary').textContent()).toBe('IDX: 9 training and 3 held-out images, 8×8 grayscale, 3 classes (labels 0–2)');
     // CNN on 8×8: conv1 160, conv2 2320, fc 3·(16·2·2) + 3 = 195.
     expect(await page.getByTestId('vision-parameter-count').getAttribute('data-count')).toBe(String(160 + 2320 + 195));
     await expectEnabled(page.getByTestId('run-button'), true);
