@@ -7,6 +7,7 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { acquireNodeContext } from '../kernels/gpu/device-node';
+import { describeImageSplit } from '../app/data/images';
 import { runTraining } from '../app/run/loop';
 import { parseTrainArgs, TRAIN_USAGE } from './args';
 import { COMPARISON_USAGE, isComparisonCommand, runComparisonCommand } from './compare';
@@ -33,6 +34,7 @@ async function main(): Promise<number> {
   let resources;
   try {
     resources = config.task === 'vision' ? await readNodeVisionResources(config, args.imageFiles) : await readNodeResources(config, args.modelDir, args.datasetFile, args.hub ?? undefined);
+    if ('split' in resources) process.stderr.write(`dataset: ${describeImageSplit(resources.split)}\n`);
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;

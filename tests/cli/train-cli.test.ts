@@ -128,6 +128,7 @@ describe('train CLI, vision task', () => {
     const { code, stderr } = train([...VISION_SMALL, '--optimizer', 'adamw', '--seed', '3', '--out', out]);
     expect(stderr).toContain('finished (completed) after 3 steps');
     expect(stderr).toContain('10,000 train and 40 eval images');
+    expect(stderr).toContain('dataset: 10,000 training and 2,000 held-out images, 10 classes (labels 0–9)\n');
     expect(code).toBe(0);
 
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -174,5 +175,15 @@ describe('train CLI, vision task', () => {
     expect(stderr).toMatch(/images\.idx|labels\.idx/);
     expect(stderr).toMatch(/3 images but 2 labels/);
     expect(stderr).not.toContain('    at ');
+  });
+
+  it('rejects a stray CSV label before training', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-csv-'));
+    const rows = Array.from({ length: 20 }, (_, index) => `${index === 12 ? 57 : index % 10},0,0,0,0`);
+    writeFileSync(join(dir, 'digits.csv'), rows.join('\n') + '\n');
+    const { code, stderr } = train([...VISION_SMALL, '--dataset', join(dir, 'digits.csv')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('digits.csv: line 13: label 57 implies 58 classes, but labels 10–56 have no images');
+    expect(stderr).not.toContain('dataset: ');
   });
 });
