@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { acquireNodeContext } from '../kernels/gpu/device-node';
 import { runTraining } from '../app/run/loop';
+import { pluralize } from '../app/run/plural';
 import type { RunEvent } from '../app/run/types';
 import {
   checkFiles,
@@ -174,7 +175,7 @@ async function checkSources(comparison: Comparison, args: ComparisonArgs, progre
 
 function formatSummary(label: string, results: RunResults): string {
   const { summary } = results;
-  const parts = [`${summary.status}`, `${summary.stepsDone} steps`];
+  const parts = [`${summary.status}`, pluralize(summary.stepsDone, 'step')];
   if (summary.msPerStep !== undefined) parts.push(`${summary.msPerStep.toFixed(1)} ms/step`);
   if (summary.finalEvalLoss !== undefined) parts.push(`eval loss ${summary.finalEvalLoss.toFixed(4)} (best ${summary.bestEvalLoss!.toFixed(4)})`);
   if (summary.finalAccuracy !== undefined) parts.push(`accuracy ${(summary.finalAccuracy * 100).toFixed(2)}% (best ${(summary.bestAccuracy! * 100).toFixed(2)}%)`);

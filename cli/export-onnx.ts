@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { EMBEDDED_MODEL_DIR, EMBEDDED_MODEL_FILES } from '../app/model/embedded';
 import { exportGpt2Onnx, ONNX_IGNORE_INDEX, ONNX_OPSET } from '../app/model/onnx-export';
 import { loadModel } from '../app/run/load-model';
+import { pluralize } from '../app/run/plural';
 
 export const EXPORT_ONNX_USAGE = `Usage: npm run export-onnx -- --out FILE.onnx [--model DIR] [--with-loss]
 
@@ -79,8 +80,8 @@ async function main(): Promise<number> {
     await writeFile(values.out, bytes);
     const { nLayer, nEmbd, nHead, vocabSize, nPositions } = loaded.config;
     process.stderr.write(
-      `wrote ${values.out}: ${bytes.length} bytes, ONNX opset ${ONNX_OPSET}, GPT-2 with ${nLayer} layers, ${nEmbd} channels, ` +
-        `${nHead} heads, vocabulary ${vocabSize}, context ${nPositions}${values['with-loss'] ? ', with the loss output' : ''}\n`,
+      `wrote ${values.out}: ${bytes.length} bytes, ONNX opset ${ONNX_OPSET}, GPT-2 with ${pluralize(nLayer, 'layer')}, ${pluralize(nEmbd, 'channel')}, ` +
+        `${pluralize(nHead, 'head')}, vocabulary ${vocabSize}, context ${nPositions}${values['with-loss'] ? ', with the loss output' : ''}\n`,
     );
     return 0;
   } catch (error) {

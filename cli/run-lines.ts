@@ -3,6 +3,7 @@
  * { step, loss, evalLoss?, elapsedMs, memoryBytes } for a language model, plus accuracy (when
  * evaluated) and optimizerStateBytes for a vision net.
  */
+import { pluralize } from '../app/run/plural';
 import type { RunConfig, RunEvent } from '../app/run/types';
 
 interface Line {
@@ -89,7 +90,7 @@ export function createRunLineWriter(config: RunConfig, write: (text: string) => 
         break;
       case 'finished':
         flush();
-        progress(`finished (${event.reason}) after ${event.step} steps, ${(event.elapsedMs / 1000).toFixed(1)} s of training`);
+        progress(`finished (${event.reason}) after ${pluralize(event.step, 'step')}, ${(event.elapsedMs / 1000).toFixed(1)} s of training`);
         break;
     }
   };

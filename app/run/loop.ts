@@ -12,6 +12,7 @@ import { createOptimizer, type ZerothOrderOptimizer } from '../optim';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
 import { validateRunConfig } from './config';
 import { describeFailure } from './failure';
+import { pluralize } from './plural';
 import { loadModel, type LoadedModel } from './load-model';
 import { exportGpt2Safetensors } from '../model/export';
 import { SeededRng } from '../data/rng';
@@ -79,7 +80,7 @@ async function runLanguageModelTraining(
       sizeUnit: 'tokens',
       memoryBytes: ctx.pool.bytes(),
     });
-    emit({ type: 'log', level: 'info', message: `Run started: ${config.optimizer.name}, ${config.steps} steps, seed ${config.seed}, on ${ctx.adapterName}.` });
+    emit({ type: 'log', level: 'info', message: `Run started: ${config.optimizer.name}, ${pluralize(config.steps, 'step')}, seed ${config.seed}, on ${ctx.adapterName}.` });
 
     if (config.sampleTokens > 0) {
       emit({ type: 'sample', step: 0, when: 'before', prompt: config.samplePrompt, text: await session.generate(config.samplePrompt, config.sampleTokens) });
@@ -111,7 +112,7 @@ async function runLanguageModelTraining(
       emit({ type: 'sample', step, when: 'after', prompt: config.samplePrompt, text: await session.generate(config.samplePrompt, config.sampleTokens) });
     }
     const reason = control.stopRequested && step < config.steps ? 'stopped' : 'completed';
-    emit({ type: 'log', level: 'info', message: `Run ${reason} after ${step} steps.` });
+    emit({ type: 'log', level: 'info', message: `Run ${reason} after ${pluralize(step, 'step')}.` });
     emit({ type: 'finished', reason, step, elapsedMs: trainMs });
   } catch (error) {
     emit({ type: 'error', message: ctx.lost?.message ?? describeFailure(error, step) });
@@ -258,7 +259,7 @@ export class TrainingSession {
 
 function checkLength(tokens: Uint32Array, T: number, name: string): void {
   if (tokens.length < T + 1) {
-    throw new Error(`${name} has ${tokens.length} tokens, fewer than one window of ${T + 1}. Use a longer text or a shorter sequence length.`);
+    throw new Error(`${name} has ${pluralize(tokens.length, 'token')}, fewer than one window of ${T + 1}. Use a longer text or a shorter sequence length.`);
   }
 }
 

@@ -16,6 +16,7 @@ import type { VisionOptimizer } from '../model/vision-types';
 import { createVisionOptimizer } from '../optim/vision';
 import { BATCH_SEED_KEY, deriveSeed } from '../optim/zo';
 import { describeFailure } from './failure';
+import { pluralize } from './plural';
 import type { RunControl } from './loop';
 import type { VisionResources } from './vision-resources';
 import type { RunEvent, VisionRunConfig } from './types';
@@ -49,8 +50,8 @@ export async function runVisionTraining(
       type: 'log',
       level: 'info',
       message:
-        `Run started: ${config.model.architecture} with ${describeOptimizer(config)}, ${config.steps} steps, seed ${config.seed}, on ${ctx.adapterName}. ` +
-        `Dataset ${resources.datasetName}: ${split.train.width}×${split.train.height}×${split.train.channels}, ${split.train.classes.length} classes; held out: ${split.splitRule}`,
+        `Run started: ${config.model.architecture} with ${describeOptimizer(config)}, ${pluralize(config.steps, 'step')}, seed ${config.seed}, on ${ctx.adapterName}. ` +
+        `Dataset ${resources.datasetName}: ${split.train.width}×${split.train.height}×${split.train.channels}, ${pluralize(split.train.classes.length, 'class', 'classes')}; held out: ${split.splitRule}`,
     });
 
     const evaluate = async (at: number) => {
@@ -80,7 +81,7 @@ export async function runVisionTraining(
       emit({ type: 'weights', step, fileName: `${config.model.architecture}-${config.optimizer.name}-step${step}.safetensors`, safetensors: await exportVisionSafetensors(session.net) });
     }
     const reason = control.stopRequested && step < config.steps ? 'stopped' : 'completed';
-    emit({ type: 'log', level: 'info', message: `Run ${reason} after ${step} steps.` });
+    emit({ type: 'log', level: 'info', message: `Run ${reason} after ${pluralize(step, 'step')}.` });
     emit({ type: 'finished', reason, step, elapsedMs: trainMs });
   } catch (error) {
     emit({ type: 'error', message: ctx.lost?.message ?? describeFailure(error, step) });
