@@ -1,4 +1,5 @@
 /** Command-line flags of `npm run train`, turned into a validated RunConfig. */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_ADAMW,
@@ -90,6 +91,8 @@ export interface TrainArgs {
   saveWeights: string | null;
   /** Hub address and cache folder when the model comes from --hub, otherwise null. */
   hub: NodeHubSettings | null;
+  /** Settings that are valid but probably not what the user meant, one sentence each. */
+  warnings: string[];
   help: boolean;
 }
 
@@ -153,64 +156,109 @@ function joinNegativeValues(argv: string[]): string[] {
   return joined;
 }
 
+/** Names flags as "--a, --b" followed by the singular or plural form of a verb, such as "applies" or "apply". */
+function flagsWithVerb(flags: readonly string[], singular: string, plural: string): string {
+  return `${flags.map((flag) => `--${flag}`).join(', ')} ${flags.length === 1 ? singular : plural}`;
+}
+
+type OptionTypes = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;
+
+/**
+ * Rewrites a node:util parseArgs error about a flag without its value, or about a comparison-only
+ * flag, in this CLI's words. Node 20 calls a string flag followed by another flag "ambiguous" and
+ * a comparison-only flag "Unknown". Returns `error` unchanged for any other problem.
+ */
+export function explainParseError(error: unknown, args: string[], options: OptionTypes, comparisonOnly: readonly string[] = []): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return error;
+
+  // Without strict mode parseArgs accepts what strict mode rejected, and its tokens show the flag at
+  // fault. A string flag's token contains the next argument as its value even when it starts with a dash.
+  const { tokens } = parseArgs({ args, options, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = options[token.name];
+    if (option === undefined) {
+      if (code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') continue;
+      if (!comparisonOnly.includes(token.name)) return error;
+      return new Error(`${token.rawName} applies only with --comparison FILE, where it prints the share link of the finished comparison.`);
+    }
+    if (code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || option.type !== 'string') continue;
+    if (token.value === undefined) return new Error(`${token.rawName} needs a value, but it is the last argument.`);
+    if (token.inlineValue || !token.value.startsWith('-')) continue;
+    const next = token.value;
+    const nextName = next.startsWith('--') ? next.slice(2).split('=')[0] : '';
+    if (options[nextName] !== undefined) return new Error(`${token.rawName} needs a value (got the next flag ${next}).`);
+    return new Error(`${token.rawName} needs a value (got "${next}", which starts with a dash and so reads as a flag). To pass a value that starts with a dash, write ${token.rawName}=${next}.`);
+  }
+  return error;
+}
+
+const LANGUAGE_MODEL_OPTIMIZERS = ['subzero', 'mezo'];
+const VISION_OPTIMIZERS = ['sgd', 'adamw', 'shampoo32', 'shampoo4'];
+
 /** Flags that only one task reads; passing them with the other task is an error, not silently ignored. */
 const LANGUAGE_MODEL_ONLY = ['eps', 'freeze-embeddings', 'train-embeddings', 'rank', 'period', 'seq', 'eval-batches', 'sample-tokens', 'prompt', 'hub', 'hub-base', 'hub-cache', 'no-hub-cache'];
 const VISION_ONLY = ['momentum', 'beta1', 'beta2', 'adam-eps', 'base', 't1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize', 'eval-examples'];
 
+const TRAIN_OPTIONS = {
+  task: { type: 'string' },
+  'save-weights': { type: 'string' },
+  momentum: { type: 'string' },
+  beta1: { type: 'string' },
+  beta2: { type: 'string' },
+  'adam-eps': { type: 'string' },
+  base: { type: 'string' },
+  t1: { type: 'string' },
+  t2: { type: 'string' },
+  'factor-decay': { type: 'string' },
+  'shampoo-eps': { type: 'string' },
+  'max-order': { type: 'string' },
+  codebook: { type: 'string' },
+  'no-rectify': { type: 'boolean' },
+  quantize: { type: 'string' },
+  'eval-examples': { type: 'string' },
+  optimizer: { type: 'string' },
+  steps: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  lr: { type: 'string' },
+  eps: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'freeze-embeddings': { type: 'boolean' },
+  'train-embeddings': { type: 'boolean' },
+  rank: { type: 'string' },
+  period: { type: 'string' },
+  batch: { type: 'string' },
+  seq: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-batches': { type: 'string' },
+  model: { type: 'string' },
+  hub: { type: 'string' },
+  'hub-base': { type: 'string' },
+  'hub-cache': { type: 'string' },
+  'no-hub-cache': { type: 'boolean' },
+  dataset: { type: 'string', multiple: true },
+  'sample-tokens': { type: 'string' },
+  prompt: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+/** Flags that only a comparison run (--comparison FILE) reads. */
+const COMPARISON_ONLY = ['share'];
+
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const { values } = parseArgs({
-    args: joinNegativeValues(argv),
-    strict: true,
-    options: {
-      task: { type: 'string' },
-      'save-weights': { type: 'string' },
-      momentum: { type: 'string' },
-      beta1: { type: 'string' },
-      beta2: { type: 'string' },
-      'adam-eps': { type: 'string' },
-      base: { type: 'string' },
-      t1: { type: 'string' },
-      t2: { type: 'string' },
-      'factor-decay': { type: 'string' },
-      'shampoo-eps': { type: 'string' },
-      'max-order': { type: 'string' },
-      codebook: { type: 'string' },
-      'no-rectify': { type: 'boolean' },
-      quantize: { type: 'string' },
-      'eval-examples': { type: 'string' },
-      optimizer: { type: 'string' },
-      steps: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      lr: { type: 'string' },
-      eps: { type: 'string' },
-      'weight-decay': { type: 'string' },
-      'freeze-embeddings': { type: 'boolean' },
-      'train-embeddings': { type: 'boolean' },
-      rank: { type: 'string' },
-      period: { type: 'string' },
-      batch: { type: 'string' },
-      seq: { type: 'string' },
-      'eval-every': { type: 'string' },
-      'eval-batches': { type: 'string' },
-      model: { type: 'string' },
-      hub: { type: 'string' },
-      'hub-base': { type: 'string' },
-      'hub-cache': { type: 'string' },
-      'no-hub-cache': { type: 'boolean' },
-      dataset: { type: 'string', multiple: true },
-      'sample-tokens': { type: 'string' },
-      prompt: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  const args = joinNegativeValues(argv);
+  let values;
+  try {
+    ({ values } = parseArgs({ args, strict: true, options: TRAIN_OPTIONS }));
+  } catch (error) {
+    throw explainParseError(error, args, TRAIN_OPTIONS, COMPARISON_ONLY);
+  }
 
   const task = values.task ?? 'language-model';
   if (task !== 'language-model' && task !== 'vision') throw new Error(`--task: expected "language-model" or "vision", got "${task}".`);
-  const foreign = (task === 'vision' ? LANGUAGE_MODEL_ONLY : VISION_ONLY).filter((flag) => (values as Record<string, unknown>)[flag] !== undefined);
-  if (foreign.length) {
-    throw new Error(`${foreign.map((flag) => `--${flag}`).join(', ')} ${foreign.length > 1 ? 'apply' : 'applies'} only to --task ${task === 'vision' ? 'language-model' : 'vision'}.`);
-  }
+  checkTaskOfFlags(task, values);
   const datasets = values.dataset ?? [];
   if (task === 'vision') return parseVisionArgs(values, datasets);
   if (datasets.length > 1) throw new Error('--dataset: a language-model run takes one text file.');
@@ -270,8 +318,34 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     imageFiles: [],
     saveWeights: values['save-weights'] ?? null,
     hub: hub?.settings ?? null,
+    warnings: [],
     help: values.help ?? false,
   };
+}
+
+/**
+ * Rejects an optimizer, a model or flags that belong to the other task, and names the --task
+ * setting that accepts them.
+ */
+function checkTaskOfFlags(task: 'language-model' | 'vision', values: { task?: string; optimizer?: string; model?: string }): void {
+  const toVision = values.task === undefined ? 'add --task vision' : 'use --task vision in place of --task language-model';
+  const optimizer = values.optimizer;
+  if (task === 'language-model' && optimizer !== undefined && VISION_OPTIMIZERS.includes(optimizer)) {
+    throw new Error(`--optimizer ${optimizer} is a vision optimizer; ${toVision}.`);
+  }
+  if (task === 'vision' && optimizer !== undefined && LANGUAGE_MODEL_OPTIMIZERS.includes(optimizer)) {
+    throw new Error(`--optimizer ${optimizer} is a language-model optimizer; remove --task vision (the default task is language-model).`);
+  }
+  // A folder named mlp or cnn is still a valid language-model --model.
+  if (task === 'language-model' && (values.model === 'mlp' || values.model === 'cnn') && !existsSync(values.model)) {
+    throw new Error(`--model ${values.model} is a vision architecture; ${toVision}. A language model takes --model DIR, a folder with config.json, model.safetensors and tokenizer.json.`);
+  }
+
+  const foreign = (task === 'vision' ? LANGUAGE_MODEL_ONLY : VISION_ONLY).filter((flag) => (values as Record<string, unknown>)[flag] !== undefined);
+  if (foreign.length === 0) return;
+  let message = `${flagsWithVerb(foreign, 'applies', 'apply')} only to --task ${task === 'vision' ? 'language-model' : 'vision'}.`;
+  if (values.task === undefined) message += ' Add --task vision, because the task defaults to language-model.';
+  throw new Error(message);
 }
 
 /**
@@ -281,7 +355,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 function hubSettings(values: { model?: string; hub?: string; 'hub-base'?: string; 'hub-cache'?: string; 'no-hub-cache'?: boolean }): { source: ModelSource; settings: NodeHubSettings } | null {
   if (values.hub === undefined) {
     const stray = (['hub-base', 'hub-cache', 'no-hub-cache'] as const).filter((flag) => values[flag] !== undefined);
-    if (stray.length) throw new Error(`${stray.map((flag) => `--${flag}`).join(', ')} ${stray.length > 1 ? 'apply' : 'applies'} only with --hub.`);
+    if (stray.length) throw new Error(`${flagsWithVerb(stray, 'applies', 'apply')} only with --hub.`);
     return null;
   }
   if (values.model !== undefined) throw new Error('--model and --hub both name a model; pass one of them.');
@@ -338,14 +412,14 @@ function visionOptimizer(values: ParsedValues): VisionOptimizerConfig {
     };
   }
   const mismatched = (baseName === 'sgd' ? ['beta1', 'beta2', 'adam-eps'] : ['momentum']).filter((flag) => values[flag] !== undefined);
-  if (mismatched.length) throw new Error(`${mismatched.map((flag) => `--${flag}`).join(', ')} do not apply to ${baseName === 'sgd' ? 'SGD' : 'AdamW'}.`);
+  if (mismatched.length) throw new Error(`${flagsWithVerb(mismatched, 'does not apply', 'do not apply')} to ${baseName === 'sgd' ? 'SGD' : 'AdamW'}.`);
   const shampooFlags = ['t1', 't2', 'factor-decay', 'shampoo-eps', 'max-order', 'codebook', 'no-rectify', 'quantize'];
   const shampoo4Flags = ['codebook', 'no-rectify', 'quantize'];
   let foreignFlags = shampooFlags;
   if (name === 'shampoo32') foreignFlags = shampoo4Flags;
   if (name === 'shampoo4') foreignFlags = [];
   const stray = foreignFlags.filter((flag) => values[flag] !== undefined);
-  if (stray.length) throw new Error(`${stray.map((flag) => `--${flag}`).join(', ')} do not apply to --optimizer ${name}.`);
+  if (stray.length) throw new Error(`${flagsWithVerb(stray, 'does not apply', 'do not apply')} to --optimizer ${name}.`);
   if (!isShampoo) return base;
 
   const defaults = name === 'shampoo4' ? DEFAULT_SHAMPOO4 : DEFAULT_SHAMPOO32;
@@ -392,6 +466,15 @@ function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
       throw new Error(withFlagNames((error as Error).message, optimizer.name));
     }
   }
+  const warnings: string[] = [];
+  if ((optimizer.name === 'shampoo32' || optimizer.name === 'shampoo4') && optimizer.rootPeriod < optimizer.factorPeriod) {
+    // The page accepts this pair too, so it is a warning. Factors change every T1 steps, so with
+    // T2 < T1 two root updates can fall between the same two factor updates.
+    warnings.push(
+      `--t2 ${optimizer.rootPeriod} is shorter than --t1 ${optimizer.factorPeriod}, so an inverse-root update can recompute the roots from factors ` +
+        'that have not changed since the previous root update. A --t2 that is a multiple of --t1 avoids this.',
+    );
+  }
   return {
     config: validated,
     out: text('out') ?? null,
@@ -400,6 +483,7 @@ function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
     imageFiles: datasets,
     saveWeights: text('save-weights') ?? null,
     hub: null,
+    warnings,
     help: Boolean(values.help),
   };
 }

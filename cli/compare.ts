@@ -25,6 +25,7 @@ import {
   type NamedFile,
   type RunResults,
 } from '../app/share';
+import { explainParseError } from './args';
 import { readNodeResources, readNodeVisionResources } from './resources';
 import { createRunLineWriter } from './run-lines';
 
@@ -60,24 +61,24 @@ export function isComparisonCommand(argv: readonly string[]): boolean {
 
 const COMPARISON_FLAGS = ['--comparison', '--out', '--share', '--model', '--dataset'];
 
+const COMPARISON_OPTIONS = {
+  comparison: { type: 'string' },
+  out: { type: 'string' },
+  share: { type: 'string' },
+  model: { type: 'string' },
+  dataset: { type: 'string', multiple: true },
+} as const;
+
 /** Parses the flags of a comparison run. Throws an Error whose message names the flag at fault. */
 export function parseComparisonArgs(argv: readonly string[]): ComparisonArgs {
   // --share takes an optional value, which parseArgs cannot express: a bare --share gets the default.
   const args = argv.map((arg, i) => (arg === '--share' && (i + 1 === argv.length || argv[i + 1].startsWith('--')) ? `--share=${DEFAULT_SHARE_BASE_URL}` : arg));
   let values;
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        comparison: { type: 'string' },
-        out: { type: 'string' },
-        share: { type: 'string' },
-        model: { type: 'string' },
-        dataset: { type: 'string', multiple: true },
-      },
-    }));
+    ({ values } = parseArgs({ args, strict: true, options: COMPARISON_OPTIONS }));
   } catch (error) {
+    const explained = explainParseError(error, args, COMPARISON_OPTIONS);
+    if (explained !== error) throw explained;
     const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
     if (unknown) {
       throw new Error(`${unknown} does not apply to --comparison: the comparison file sets every run's settings. The flags of a comparison run are ${COMPARISON_FLAGS.join(', ')}.`);

@@ -29,6 +29,7 @@ async function main(): Promise<number> {
     process.stdout.write(TRAIN_USAGE + '\n' + COMPARISON_USAGE);
     return 0;
   }
+  for (const warning of args.warnings) process.stderr.write(`warning: ${warning}\n`);
 
   const { config } = args;
   let resources;
