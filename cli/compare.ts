@@ -111,6 +111,37 @@ class CommandError extends Error {
   }
 }
 
+/** Returns the 1-based line and column of the UTF-16 offset `offset` in `text`. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: offset - lineStart + 1 };
+}
+
+/**
+ * Describes a JSON.parse failure of the comparison file with a line and column. V8 (Node 20) names
+ * only a character offset ("... in JSON at position 239"), and a message without one is kept as it is.
+ * An error at the end of the text, or "Unexpected end of JSON input", means the file ends early.
+ */
+function describeJsonError(path: string, text: string, error: Error): string {
+  const contentEnd = text.trimEnd().length;
+  if (contentEnd === 0) return `The comparison file ${path} is empty; expected a comparison JSON object.`;
+
+  // Node 21 and later append "(line L column C)" to the same message, which is dropped here and recomputed.
+  const match = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/s.exec(error.message);
+  const endOfInput = /^Unexpected end of JSON input$/.test(error.message);
+  if (!match && !endOfInput) return `The comparison file ${path} is not valid JSON: ${error.message}.`;
+
+  const offset = match ? Number(match[2]) : contentEnd;
+  if (offset >= contentEnd) {
+    const { line, column } = lineAndColumn(text, contentEnd);
+    const detail = match ? ` (${match[1]})` : '';
+    return `The comparison file ${path} is not valid JSON: it ends early, at line ${line}, column ${column}, before the JSON is complete${detail}. The file may be truncated.`;
+  }
+  const { line, column } = lineAndColumn(text, offset);
+  return `The comparison file ${path} is not valid JSON at line ${line}, column ${column}: ${match![1]}.`;
+}
+
 /** Reads and validates the comparison file; results in it are dropped before validation. */
 async function readComparison(path: string): Promise<Comparison> {
   let text: string;
@@ -124,7 +155,7 @@ async function readComparison(path: string): Promise<Comparison> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CommandError(`The comparison file ${path} is not valid JSON: ${(error as Error).message}.`, 2);
+    throw new CommandError(describeJsonError(path, text, error as Error), 2);
   }
   const runs = (value as { runs?: unknown } | null)?.runs;
   if (Array.isArray(runs)) {
