@@ -282,7 +282,7 @@ export async function runComparisonCommand(argv: readonly string[]): Promise<num
       out.write(text);
     };
     const results = emptyRunResults(comparison.task);
-    const lines = createRunLineWriter(config, write, (text) => progress(`[${run.id}] ${text}`));
+    const lines = createRunLineWriter(config, write, (text) => progress(`[${run.id}] ${text}`), 'evalExamples');
     const emit = (event: RunEvent) => {
       recordRunEvent(results, event);
       lines.emit(event);

@@ -34,8 +34,12 @@ export interface RunLineWriter {
   readonly failed: boolean;
 }
 
-/** Creates a writer that sends JSON lines to `write` and progress sentences to `progress`. */
-export function createRunLineWriter(config: RunConfig, write: (text: string) => void, progress: (text: string) => void): RunLineWriter {
+/**
+ * Creates a writer that sends JSON lines to `write` and progress sentences to `progress`. Warnings
+ * name the vision evalExamples setting as `evalExamplesName`, which is the flag in a single run and
+ * the config field in a comparison.
+ */
+export function createRunLineWriter(config: RunConfig, write: (text: string) => void, progress: (text: string) => void, evalExamplesName = '--eval-examples'): RunLineWriter {
   let pending: Line | null = null;
   let failed = false;
   let lastMemory: Record<string, number> = {};
@@ -53,6 +57,14 @@ export function createRunLineWriter(config: RunConfig, write: (text: string) => 
           `${config.optimizer.name} on ${event.adapter}: ${event.parameterCount.toLocaleString('en-US')} parameters, ` +
             `${event.trainSize.toLocaleString('en-US')} train and ${event.evalSize.toLocaleString('en-US')} eval ${event.sizeUnit}`,
         );
+        // The vision loop evaluates on min(evalExamples, held-out size) images, so a smaller
+        // evalSize is the whole held-out split.
+        if (config.task === 'vision' && config.evalEvery > 0 && event.evalSize < config.evalExamples) {
+          const heldOutCount = event.evalSize.toLocaleString('en-US');
+          progress(
+            `warning: ${evalExamplesName} ${config.evalExamples.toLocaleString('en-US')} is capped at ${heldOutCount}, the size of the held-out split, so each evaluation uses all ${heldOutCount} held-out images.`,
+          );
+        }
         break;
       case 'step':
         flush();
