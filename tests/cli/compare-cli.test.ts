@@ -198,6 +198,42 @@ describe('train CLI, comparison', () => {
     expect(malformed.stderr).toContain('is not valid JSON');
   });
 
+  it('reports the line and column of a JSON error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compare-cli-syntax-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, '{\n  "format": "comparison",\n  "runs": [\n    {"id": "a",},\n  ]\n}\n');
+    const { code, stderr } = train(['--comparison', file, '--out', join(dir, 'out')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`The comparison file ${file} is not valid JSON at line 4, column 16: Expected double-quoted property name.`);
+    expect(stderr).not.toContain('position');
+  });
+
+  it('says that a truncated file ends early', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compare-cli-truncated-'));
+    const cut = join(dir, 'cut.json');
+    writeFileSync(cut, '{\n  "format": "comparison",\n  "runs": [{"id": "a", "label": "A", "con');
+    const inString = train(['--comparison', cut, '--out', join(dir, 'out')]);
+    expect(inString.code).toBe(2);
+    expect(inString.stderr).toContain(`The comparison file ${cut} is not valid JSON: it ends early, at line 3, column 42`);
+    expect(inString.stderr).toContain('The file may be truncated.');
+
+    const afterValue = join(dir, 'after-value.json');
+    writeFileSync(afterValue, '{"format": "comparison", "version": tru');
+    const endOfInput = train(['--comparison', afterValue, '--out', join(dir, 'out')]);
+    expect(endOfInput.code).toBe(2);
+    expect(endOfInput.stderr).toContain(`The comparison file ${afterValue} is not valid JSON: it ends early, at line 1, column 40`);
+
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '\n');
+    expect(train(['--comparison', empty, '--out', join(dir, 'out')]).stderr).toContain(`The comparison file ${empty} is empty`);
+  });
+
+  it('names a flag whose value is missing', () => {
+    const { code, stderr } = train(['--comparison', '--out', 'runs']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('error: --comparison needs a value (got the next flag --out).');
+  });
+
   it('lists the comparison flags in --help', () => {
     const { code, stdout } = train(['--help']);
     expect(code).toBe(0);

@@ -108,6 +108,47 @@ describe('train CLI', () => {
     expect(stderr).toContain('-1');
   });
 
+  it('names a flag whose value is missing', () => {
+    const nextFlag = train(['--lr', '--out', 'f']);
+    expect(nextFlag.code).toBe(2);
+    expect(nextFlag.stderr).toContain('error: --lr needs a value (got the next flag --out).');
+    expect(nextFlag.stderr).not.toContain('ambiguous');
+
+    const last = train(['--steps']);
+    expect(last.code).toBe(2);
+    expect(last.stderr).toContain('error: --steps needs a value, but it is the last argument.');
+
+    const dashValue = train(['--prompt', '-hello']);
+    expect(dashValue.code).toBe(2);
+    expect(dashValue.stderr).toContain('--prompt needs a value (got "-hello"');
+    expect(dashValue.stderr).toContain('write --prompt=-hello');
+  });
+
+  it('points vision settings to --task vision', () => {
+    const optimizer = train(['--optimizer', 'shampoo4']);
+    expect(optimizer.code).toBe(2);
+    expect(optimizer.stderr).toContain('error: --optimizer shampoo4 is a vision optimizer; add --task vision.');
+
+    const explicitTask = train(['--task', 'language-model', '--optimizer', 'sgd']);
+    expect(explicitTask.code).toBe(2);
+    expect(explicitTask.stderr).toContain('--optimizer sgd is a vision optimizer; use --task vision in place of --task language-model.');
+
+    const flag = train(['--t1', '5']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--t1 applies only to --task vision. Add --task vision, because the task defaults to language-model.');
+
+    const model = train(['--model', 'cnn']);
+    expect(model.code).toBe(2);
+    expect(model.stderr).toContain('--model cnn is a vision architecture; add --task vision.');
+  });
+
+  it('rejects --share without --comparison', () => {
+    const { code, stderr } = train(['--task', 'vision', '--steps', '1', '--share']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('error: --share applies only with --comparison FILE');
+    expect(stderr).not.toContain('Unknown option');
+  });
+
   it('keeps an existing output file when the run fails', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-cli-keep-'));
     const out = join(dir, 'earlier.jsonl');
@@ -154,8 +195,34 @@ describe('train CLI, vision task', () => {
 
   it('rejects flags of the other task and of another optimizer', () => {
     expect(train([...VISION_SMALL, '--rank', '4']).stderr).toContain('--rank applies only to --task language-model');
-    expect(train([...VISION_SMALL, '--optimizer', 'sgd', '--t1', '5']).stderr).toContain('--t1 do not apply to --optimizer sgd');
+    expect(train([...VISION_SMALL, '--optimizer', 'sgd', '--t1', '5']).stderr).toContain('--t1 does not apply to --optimizer sgd.');
+    expect(train([...VISION_SMALL, '--optimizer', 'sgd', '--t1', '5', '--t2', '9']).stderr).toContain('--t1, --t2 do not apply to --optimizer sgd.');
+    expect(train([...VISION_SMALL, '--optimizer', 'sgd', '--beta1', '0.8']).stderr).toContain('--beta1 does not apply to SGD.');
     expect(train(['--momentum', '0.9', ...SMALL]).stderr).toContain('--momentum applies only to --task vision');
+  });
+
+  it('rejects a language-model optimizer', () => {
+    const { code, stderr } = train([...VISION_SMALL, '--optimizer', 'subzero']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('error: --optimizer subzero is a language-model optimizer; remove --task vision');
+  });
+
+  it('counts a single step in the singular', () => {
+    const { code, stderr } = train(['--task', 'vision', '--model', 'mlp', '--steps', '1', '--batch', '8', '--eval-every', '0']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('finished (completed) after 1 step,');
+  });
+
+  it('warns when --eval-examples exceeds the held-out split', () => {
+    const { code, stderr } = train(['--task', 'vision', '--model', 'mlp', '--steps', '1', '--batch', '8', '--eval-every', '1', '--eval-examples', '99999']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: --eval-examples 99,999 is capped at 2,000, the size of the held-out split, so each evaluation uses all 2,000 held-out images.');
+  });
+
+  it('warns when --t2 is shorter than --t1', () => {
+    const { code, stderr } = train(['--task', 'vision', '--model', 'mlp', '--optimizer', 'shampoo32', '--t1', '10', '--t2', '5', '--steps', '1', '--batch', '8', '--eval-every', '0']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: --t2 5 is shorter than --t1 10, so an inverse-root update can recompute the roots from factors that have not changed since the previous root update.');
   });
 
   it('reports an IDX count mismatch with both file names', () => {
