@@ -3,7 +3,7 @@
  * worker's parsers, so a format error (wrong magic number, count mismatch, unreadable image) shows
  * with its file and record before Run. The worker parses the files again at run time.
  */
-import { loadImageUpload, recognizeImageUpload, type ImageShape, type NamedBytes } from '../data/images';
+import { loadImageUpload, recognizeImageUpload, summarizeClasses, type ImageShape, type NamedBytes } from '../data/images';
 import { IMAGE_UPLOAD_EVAL_FRACTION } from '../run/vision-resources';
 import type { FileCheck } from './file-checks';
 
@@ -12,6 +12,8 @@ export interface ImageUploadSummary {
   format: 'idx' | 'zip' | 'csv';
   shape: ImageShape;
   classCount: number;
+  /** Labels with no held-out image in the check's split (a test file may lack classes). */
+  missingFromHeldOut: number[];
   trainCount: number;
   evalCount: number;
 }
@@ -55,6 +57,7 @@ export function checkImageBytes(files: readonly NamedBytes[]): FileCheck<ImageUp
         format: upload.format,
         shape: { width: train.width, height: train.height, channels: train.channels },
         classCount: train.classes.length,
+        missingFromHeldOut: summarizeClasses(split).missingFromHeldOut,
         trainCount: train.count,
         evalCount: split.eval.count,
       },

@@ -1,4 +1,4 @@
-import { DEFAULT_ZIP_SHAPE, describeClassCount, FASHION_MNIST_CLASSES, FASHION_MNIST_COUNTS } from '../data/images';
+import { DEFAULT_ZIP_SHAPE, describeClassCount, describeLabels, FASHION_MNIST_CLASSES, FASHION_MNIST_COUNTS } from '../data/images';
 import { IMAGE_UPLOAD_EVAL_FRACTION } from '../run/vision-resources';
 import { setImageFiles, setVisionDatasetChoice, useVisionConfigStore } from '../store/vision-config';
 import { FieldProblems } from './fields';
@@ -59,6 +59,7 @@ export function ImageDatasetPicker({ problems, disabled }: PickerProps) {
             <p className="note" data-testid="vision-dataset-summary">
               {check.value.format.toUpperCase()}: {check.value.trainCount.toLocaleString('en-US')} training and {check.value.evalCount.toLocaleString('en-US')} held-out
               images, {check.value.shape.width}×{check.value.shape.height} {describeChannels(check.value.shape.channels)}, {describeClassCount(check.value.classCount)}
+              {check.value.missingFromHeldOut.length > 0 && `; no held-out images of ${describeLabels(check.value.missingFromHeldOut)}`}
             </p>
           )}
           <p className="note">

@@ -158,7 +158,7 @@ describe('vision form problems', () => {
       ...useVisionConfigStore.getState(),
       datasetChoice: 'upload',
       imageFiles: [fakeFile('images.gz', 300), fakeFile('labels.gz', 20)],
-      imageCheck: { status: 'valid', value: { format: 'idx', shape: { width: 8, height: 8, channels: 1 }, classCount: 3, trainCount: 9, evalCount: 3 } },
+      imageCheck: { status: 'valid', value: { format: 'idx', shape: { width: 8, height: 8, channels: 1 }, classCount: 3, missingFromHeldOut: [], trainCount: 9, evalCount: 3 } },
     };
     const derived = deriveVisionRunForm(form);
     expect(derived.config?.dataset).toEqual({ kind: 'upload', name: 'images.gz, labels.gz', size: 320 });
@@ -180,7 +180,7 @@ describe('vision form problems', () => {
       architecture: 'cnn',
       datasetChoice: 'upload',
       imageFiles: [fakeFile('tiny.csv', 10)],
-      imageCheck: { status: 'valid', value: { format: 'csv', shape: { width: 2, height: 2, channels: 1 }, classCount: 2, trainCount: 9, evalCount: 2 } },
+      imageCheck: { status: 'valid', value: { format: 'csv', shape: { width: 2, height: 2, channels: 1 }, classCount: 2, missingFromHeldOut: [], trainCount: 9, evalCount: 2 } },
     };
     const derived = deriveVisionRunForm(form);
     expect(derived.config).toBeNull();
@@ -220,7 +220,20 @@ describe('image file check', () => {
       { name: 'train-images-idx3-ubyte', bytes: idxImages(10, 5, 6, rampPixels(10, 5, 6)) },
       { name: 'train-labels-idx1-ubyte', bytes: idxLabels(10, labels) },
     ]);
-    expect(check).toEqual({ status: 'valid', value: { format: 'idx', shape: { width: 6, height: 5, channels: 1 }, classCount: 3, trainCount: 7, evalCount: 3 } });
+    expect(check).toEqual({ status: 'valid', value: { format: 'idx', shape: { width: 6, height: 5, channels: 1 }, classCount: 3, missingFromHeldOut: [], trainCount: 7, evalCount: 3 } });
+  });
+
+  it('lists classes missing from a test file', () => {
+    const check = checkImageBytes([
+      { name: 'train-images-idx3-ubyte', bytes: idxImages(6, 4, 4, rampPixels(6, 4, 4)) },
+      { name: 'train-labels-idx1-ubyte', bytes: idxLabels(6, [0, 1, 2, 0, 1, 2]) },
+      { name: 't10k-images-idx3-ubyte', bytes: idxImages(2, 4, 4, rampPixels(2, 4, 4)) },
+      { name: 't10k-labels-idx1-ubyte', bytes: idxLabels(2, [0, 1]) },
+    ]);
+    expect(check.status).toBe('valid');
+    if (check.status !== 'valid') return;
+    expect(check.value.missingFromHeldOut).toEqual([2]);
+    expect(check.value.evalCount).toBe(2);
   });
 
   it('names both files on a count mismatch', () => {

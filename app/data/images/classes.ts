@@ -124,7 +124,8 @@ export function formatLabelRanges(labels: readonly number[]): string {
 }
 
 /** "label 7" for one label, "labels 10–56" for more. */
-function describeLabels(labels: readonly number[]): string {
+/** Describes labels as "label 3" or "labels 0–2 and 7". */
+export function describeLabels(labels: readonly number[]): string {
   return `${labels.length === 1 ? 'label' : 'labels'} ${formatLabelRanges(labels)}`;
 }
 

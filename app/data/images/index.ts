@@ -36,6 +36,7 @@ export { parseImageCsv, type CsvImageSet, type ImageCsvOptions } from './image-c
 export {
   describeClassCount,
   describeImageSplit,
+  describeLabels,
   formatLabelRanges,
   requireTrainingLabels,
   summarizeClasses,
