@@ -16,7 +16,7 @@ export interface LockRequester {
 }
 
 /**
- * Tries to take the storage lock without waiting. When it is free, this tab holds it until the
+ * Tries to take the storage lock without waiting. When it is free, this tab keeps it until the
  * page is closed or reloaded. A failed lock request (for example a SecurityError in a sandboxed frame)
  * counts as 'unsupported', so the tab still saves.
  */

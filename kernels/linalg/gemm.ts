@@ -15,10 +15,10 @@ import { requireElements, requirePositiveDims } from '../gpu/validate';
 import { bindBuffers, checkGate, GATE_WGSL, gateMode, stridedExtent, type Gate } from './common';
 import source from './gemm.wgsl?raw';
 
-// Tile shapes. 'square': 8×8 threads of 8×8 outputs each (64×64 tiles); on lavapipe this runs an
-// order-784 product about twice as fast as 16×16 threads of 4×4, since each pair of workgroup-memory
-// loads feeds more FMAs. 'narrow' (N ≤ 32, such as the panel projections of the large QR): 8×4
-// outputs per thread (64×32 tiles), so no half-empty tiles.
+// Tile shapes. 'square' has 8×8 threads of 8×8 outputs each (64×64 tiles). On lavapipe this runs
+// an order-784 product about twice as fast as 16×16 threads of 4×4, because each pair of
+// workgroup-memory loads feeds more FMAs. 'narrow' (N ≤ 32, such as the panel projections of the
+// large QR) computes 8×4 outputs per thread (64×32 tiles), so no tile is half empty.
 const TILE_K = 16;
 const SHAPES = {
   square: { WORKGROUP_X: 8, WORKGROUP_Y: 8, ROWS_PER_THREAD: 8, COLS_PER_THREAD: 8 },

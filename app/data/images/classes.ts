@@ -116,15 +116,14 @@ export function formatLabelRanges(labels: readonly number[]): string {
     if (last === first + 1) return [{ text: String(first), size: 1 }, { text: String(last), size: 1 }];
     return [{ text: `${first}–${last}`, size: last - first + 1 }];
   });
-  const shown = items.slice(0, MAX_LISTED_RANGES).map((item) => item.text);
+  const listed = items.slice(0, MAX_LISTED_RANGES).map((item) => item.text);
   const hidden = items.slice(MAX_LISTED_RANGES).reduce((sum, item) => sum + item.size, 0);
-  if (hidden > 0) return `${shown.join(', ')} and ${formatCount(hidden)} more label${hidden === 1 ? '' : 's'}`;
-  if (shown.length === 1) return shown[0];
-  return `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+  if (hidden > 0) return `${listed.join(', ')} and ${formatCount(hidden)} more label${hidden === 1 ? '' : 's'}`;
+  if (listed.length === 1) return listed[0];
+  return `${listed.slice(0, -1).join(', ')} and ${listed[listed.length - 1]}`;
 }
 
-/** "label 7" for one label, "labels 10–56" for more. */
-/** Describes labels as "label 3" or "labels 0–2 and 7". */
+/** Describes labels as "label 7" for one label, or "labels 10–56" or "labels 0–2 and 7" for more. */
 export function describeLabels(labels: readonly number[]): string {
   return `${labels.length === 1 ? 'label' : 'labels'} ${formatLabelRanges(labels)}`;
 }
