@@ -467,14 +467,8 @@ function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
     }
   }
   const warnings: string[] = [];
-  if ((optimizer.name === 'shampoo32' || optimizer.name === 'shampoo4') && optimizer.rootPeriod < optimizer.factorPeriod) {
-    // The page accepts this pair too, so it is a warning. Factors change every T1 steps, so with
-    // T2 < T1 two root updates can fall between the same two factor updates.
-    warnings.push(
-      `--t2 ${optimizer.rootPeriod} is shorter than --t1 ${optimizer.factorPeriod}, so an inverse-root update can recompute the roots from factors ` +
-        'that have not changed since the previous root update. A --t2 that is a multiple of --t1 avoids this.',
-    );
-  }
+  const periodWarning = shampooPeriodWarning(optimizer, '--t1', '--t2');
+  if (periodWarning) warnings.push(periodWarning);
   return {
     config: validated,
     out: text('out') ?? null,
@@ -486,4 +480,18 @@ function parseVisionArgs(values: ParsedValues, datasets: string[]): TrainArgs {
     warnings,
     help: Boolean(values.help),
   };
+}
+
+/**
+ * Returns a warning when a Shampoo root period is shorter than its factor period, else null. The page
+ * accepts this pair too, so it is a warning. Factors change every T1 steps, so with T2 < T1 two root
+ * updates can fall between the same two factor updates. `t1Name` and `t2Name` are the setting names
+ * the user wrote: flags in a single run, config fields in a comparison.
+ */
+export function shampooPeriodWarning(optimizer: RunConfig['optimizer'], t1Name: string, t2Name: string): string | null {
+  if (!('rootPeriod' in optimizer) || optimizer.rootPeriod >= optimizer.factorPeriod) return null;
+  return (
+    `${t2Name} ${optimizer.rootPeriod} is shorter than ${t1Name} ${optimizer.factorPeriod}, so an inverse-root update can recompute the roots from factors ` +
+    `that have not changed since the previous root update. A ${t2Name} that is a multiple of ${t1Name} avoids this.`
+  );
 }

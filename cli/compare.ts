@@ -25,7 +25,7 @@ import {
   type NamedFile,
   type RunResults,
 } from '../app/share';
-import { explainParseError } from './args';
+import { explainParseError, shampooPeriodWarning } from './args';
 import { readNodeResources, readNodeVisionResources } from './resources';
 import { createRunLineWriter } from './run-lines';
 
@@ -231,6 +231,10 @@ export async function runComparisonCommand(argv: readonly string[]): Promise<num
   let resources;
   try {
     comparison = await readComparison(args.comparisonFile);
+    for (const run of comparison.runs) {
+      const warning = shampooPeriodWarning(run.config.optimizer, 'factorPeriod', 'rootPeriod');
+      if (warning) progress(`warning: run ${run.id}: ${warning}`);
+    }
     await checkSources(comparison, args, progress);
     const first = runConfigOf(comparison, comparison.runs[0].id);
     resources =

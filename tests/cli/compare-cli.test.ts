@@ -94,6 +94,14 @@ describe('train CLI, comparison', () => {
     expect(saved.runs[1].results?.series.trainLoss.values).toEqual(readLines(join(out, 'shampoo32.jsonl')).slice(1).map((line) => line.loss));
   });
 
+  it('warns when rootPeriod is shorter than factorPeriod', () => {
+    const comparison = buildComparison([{ ...TINY_VISION, steps: 1, optimizer: { ...DEFAULT_SHAMPOO32, factorPeriod: 10, rootPeriod: 5 } }]);
+    const { dir, file } = writeJson(comparison);
+    const { code, stderr } = train(['--comparison', file, '--out', join(dir, 'runs')]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: run shampoo32: rootPeriod 5 is shorter than factorPeriod 10');
+  });
+
   it('runs SubZero against MeZO', () => {
     const comparison = buildComparison([
       { ...TINY_LANGUAGE_MODEL, optimizer: DEFAULT_SUBZERO },
