@@ -81,7 +81,11 @@ export function VisionOptimizerFields({ problems, disabled }: FieldsProps) {
   const codebook = useVisionConfigStore((state) => state.codebook);
   const rectify = useVisionConfigStore((state) => state.rectify);
   const quantize = useVisionConfigStore((state) => state.quantize);
+  const factorPeriod = useVisionConfigStore((state) => Number(state.drafts.factorPeriod));
+  const rootPeriod = useVisionConfigStore((state) => Number(state.drafts.rootPeriod));
   const shampoo = optimizerName === 'shampoo32' || optimizerName === 'shampoo4';
+  // Valid but wasteful, so a note rather than an error (the CLI prints the same warning).
+  const rootBeforeFactor = shampoo && factorPeriod > 0 && rootPeriod > 0 && rootPeriod < factorPeriod;
   const fieldProps = { problems, disabled };
 
   return (
@@ -110,6 +114,12 @@ export function VisionOptimizerFields({ problems, disabled }: FieldsProps) {
             <VisionNumberField field="shampooEpsilon" label="ε (ridge)" help="Relative ridge: roots of L + ε·λmax·I." {...fieldProps} />
             <VisionNumberField field="maxOrder" label="Max order" help="Matrix dimensions above this are split into blocks of at most this order, each with its own factors." {...fieldProps} />
           </div>
+          {rootBeforeFactor && (
+            <p className="note" data-testid="shampoo-period-note">
+              T2 is shorter than T1, so a root update can recompute the roots from factors that have not changed since the previous root update. A T2 that is
+              a multiple of T1 avoids this.
+            </p>
+          )}
         </>
       )}
 

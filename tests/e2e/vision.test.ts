@@ -266,6 +266,16 @@ describe('vision task', () => {
     await page.getByTestId('vision-field-maxOrder').fill('1');
     expect(await page.getByTestId('vision-field-error-maxOrder').textContent()).toContain('optimizer.maxOrder must be >= 2 (got 1)');
     await expectEnabled(page.getByTestId('run-button'), false);
+    await page.getByTestId('vision-field-maxOrder').fill('1200');
+
+    // T2 shorter than T1 is allowed, with a note that explains the cost.
+    const periodNote = page.getByTestId('shampoo-period-note');
+    expect(await periodNote.count()).toBe(0);
+    await page.getByTestId('vision-field-rootPeriod').fill('5');
+    expect(await periodNote.textContent()).toContain('T2 is shorter than T1');
+    await expectEnabled(page.getByTestId('run-button'), true);
+    await page.getByTestId('vision-field-rootPeriod').fill('50');
+    expect(await periodNote.count()).toBe(0);
     await page.getByTestId('task-language-model').check({ force: true });
     expect(await page.getByTestId('field-steps').inputValue()).toBe(String(DEFAULT_CONFIG.steps));
     await expectEnabled(page.getByTestId('run-button'), true);
