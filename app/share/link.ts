@@ -1,24 +1,26 @@
 /**
- * Share links: a comparison in a URL hash, as `#v1.<payload>` where the payload is the comparison
- * JSON compressed with lz-string's compressToEncodedURIComponent.
+ * Share links: a comparison in a URL hash, as `#v2.<data>.<crc>`, where the data is the comparison
+ * JSON compressed with lz-string's compressToEncodedURIComponent and crc is the CRC-32 of the data
+ * in 8 hex digits. Version 1 links (`#v1.<data>`, no checksum) are still read.
  *
  * A link is untrusted input. Decoding checks, in order: the payload length (before decompressing),
- * the version prefix, the compressed data (with a cap on the decompressed length enforced while
+ * the version prefix, the checksum (version 2), the compressed data (with a cap on the decompressed length enforced while
  * decompressing, see lz.ts), the JSON, and the comparison schema. Any failure returns an error and
  * no comparison, never a partial one. The decoded comparison is data only: labels, titles, names
  * and messages are plain strings that the page must render as text, never as HTML.
  */
 import LZString from 'lz-string';
 import { interruptRunning } from './comparison';
+import { crc32Hex } from './crc32';
 import { DecompressionError, decompressBounded } from './lz';
 import { downsampleResults } from './results';
 import { assertComparison, showValue, validateComparison } from './schema';
 import type { Comparison, RunResults, RunSummary, Series } from './types';
 
-/** Version written by encodeComparison. */
-export const LINK_VERSION = 1;
+/** Version written by encodeComparison: 2 adds the checksum to version 1. */
+export const LINK_VERSION = 2;
 /** Versions decodeComparison reads. */
-export const SUPPORTED_LINK_VERSIONS: readonly number[] = [1];
+export const SUPPORTED_LINK_VERSIONS: readonly number[] = [1, 2];
 /** Maximum payload length in characters, checked before decompressing; shareUrl stays within it. */
 export const MAX_LINK_PAYLOAD_LENGTH = 200_000;
 /** Longest decompressed JSON accepted, in UTF-16 code units, enforced while decompressing. */
@@ -37,13 +39,14 @@ function failure(error: string, problems: string[] = []): DecodeResult {
 }
 
 /**
- * Encodes a valid comparison as a hash payload, `v1.<compressed JSON>`, without changing it (call
+ * Encodes a valid comparison as a hash payload, `v2.<compressed JSON>.<CRC-32>`, without changing it (call
  * prepareForShare first to downsample). Throws InvalidComparisonError for an invalid comparison, and
  * an Error when the payload would be longer than MAX_LINK_PAYLOAD_LENGTH.
  */
 export function encodeComparison(comparison: Comparison): string {
   assertComparison(comparison);
-  const payload = `v${LINK_VERSION}.${LZString.compressToEncodedURIComponent(JSON.stringify(comparison))}`;
+  const data = LZString.compressToEncodedURIComponent(JSON.stringify(comparison));
+  const payload = `v${LINK_VERSION}.${data}.${crc32Hex(data)}`;
   if (payload.length > MAX_LINK_PAYLOAD_LENGTH) {
     throw new Error(`The comparison needs ${payload.length} characters as a link, more than the ${MAX_LINK_PAYLOAD_LENGTH} a link may have; keep fewer points per series or fewer runs.`);
   }
@@ -70,9 +73,22 @@ export function decodeComparison(hash: string): DecodeResult {
     return failure(`The link has version v${version}, which this page cannot read; it reads ${supported}. Open the link with the version of the page that made it.`);
   }
 
+  let data = payload.slice(prefix[0].length);
+  if (version >= 2) {
+    // The data alphabet (A–Z, a–z, 0–9, +, -, $) has no '.', so the last '.' starts the checksum.
+    const dot = data.lastIndexOf('.');
+    const checksum = dot < 0 ? '' : data.slice(dot + 1);
+    data = dot < 0 ? data : data.slice(0, dot);
+    if (!/^[0-9a-f]{8}$/.test(checksum) || checksum !== crc32Hex(data)) {
+      return failure(
+        `The link's data does not match its checksum${dot < 0 ? ' (the checksum is missing)' : ''}, so the link was changed or cut short after it was made. Copy the whole link again.`,
+      );
+    }
+  }
+
   let json: string;
   try {
-    json = decompressBounded(payload.slice(prefix[0].length), MAX_LINK_JSON_LENGTH);
+    json = decompressBounded(data, MAX_LINK_JSON_LENGTH);
   } catch (error) {
     if (!(error instanceof DecompressionError)) throw error;
     if (error.overLimit) {
@@ -171,7 +187,7 @@ const SHARE_TEXT_LEVELS: ReadonlyArray<Required<ShareTextOptions>> = [
 const NO_TEXT: Required<ShareTextOptions> = { maxLogLines: 0, samples: false };
 
 /**
- * Builds the share URL of `comparison`: `baseUrl` without its hash, then `#v1.<payload>`, where the
+ * Builds the share URL of `comparison`: `baseUrl` without its hash, then `#v2.<payload>`, where the
  * payload is at most MAX_LINK_PAYLOAD_LENGTH characters. The results go through prepareForShare:
  * - at first with SHARE_MAX_POINTS points per series, and SHARE_MAX_LOG_LINES log lines and the
  *   samples per run;

@@ -33,7 +33,7 @@ function readLines(path: string): Array<Record<string, any>> {
 /** Decodes the link printed on stdout. */
 function decodeLink(stdout: string, base: string): Comparison {
   const url = stdout.trim();
-  expect(url.startsWith(`${base}#v1.`)).toBe(true);
+  expect(url.startsWith(`${base}#v2.`)).toBe(true);
   const result = decodeComparison(new URL(url).hash);
   if (!result.ok) throw new Error(result.error);
   return result.comparison;

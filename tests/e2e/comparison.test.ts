@@ -18,6 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../app/run/config';
 import type { LanguageModelRunConfig } from '../../app/run/types';
+import { crc32Hex } from '../../app/share/crc32';
 import { buildComparison, decodeComparison, metricsCsv, metricsJson, prepareForShare, shareUrl, type Comparison } from '../../app/share';
 import type { ChartData } from '../../app/store/chart-data';
 import { buildApp, collectDiagnostics, launchChromium, serveStatic, type StaticServer } from './harness';
@@ -190,7 +191,7 @@ describe('comparisons', () => {
     // 7. Share builds the link; it decodes to the comparison with its series rounded.
     await page.getByTestId('share-button').click();
     const url = await page.getByTestId('share-url').inputValue();
-    expect(url.startsWith(`${server.url}#v1.`)).toBe(true);
+    expect(url.startsWith(`${server.url}#v2.`)).toBe(true);
     const decoded = decodeComparison(new URL(url).hash);
     if (!decoded.ok) throw new Error(`The page's share link does not decode: ${decoded.error}`);
     expect(decoded.comparison).toEqual(prepareForShare(restored.comparison));
@@ -218,14 +219,17 @@ describe('comparisons', () => {
     const before = await summary(page);
     const corrupt = tamper(url);
     const hash = new URL(url).hash;
-    const invalid = JSON.parse(LZString.decompressFromEncodedURIComponent(hash.slice('#v1.'.length))!) as Comparison;
+    // '#v2.<data>.<checksum>': the data ends at the last '.'.
+    const data = hash.slice('#v2.'.length, hash.lastIndexOf('.'));
+    const invalid = JSON.parse(LZString.decompressFromEncodedURIComponent(data)!) as Comparison;
     (invalid.runs[1].config as LanguageModelRunConfig).optimizer.learningRate = -1;
-    const badValue = `${server.url}#v1.${LZString.compressToEncodedURIComponent(JSON.stringify(invalid))}`;
-    const badVersion = `${server.url}#v9.${hash.slice('#v1.'.length)}`;
+    const badData = LZString.compressToEncodedURIComponent(JSON.stringify(invalid));
+    const badValue = `${server.url}#v2.${badData}.${crc32Hex(badData)}`;
+    const badVersion = `${server.url}#v9.${hash.slice('#v2.'.length)}`;
     const cases: Array<[string, string, RegExp]> = [
-      ['corrupt data', corrupt, /^This link cannot be opened, so nothing was changed\. The link's (compressed data is corrupt|data is not valid JSON|comparison is invalid)/],
+      ['corrupt data', corrupt, /^This link cannot be opened, so nothing was changed\. The link's data does not match its checksum/],
       ['out-of-range value', badValue, /runs\.1\.config\.optimizer\.learningRate must be > 0 \(got -1\)/],
-      ['unknown version', badVersion, /The link has version v9, which this page cannot read; it reads v1/],
+      ['unknown version', badVersion, /The link has version v9, which this page cannot read; it reads v1, v2/],
     ];
     for (const [name, link, message] of cases) {
       await page.goto(link);

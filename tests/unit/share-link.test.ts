@@ -1,5 +1,6 @@
 import LZString from 'lz-string';
 import { describe, expect, it } from 'vitest';
+import { crc32Hex } from '../../app/share/crc32';
 import {
   DecompressionError,
   MAX_LINK_JSON_LENGTH,
@@ -19,6 +20,7 @@ import { languageModelComparison, visionComparison } from './share-fixtures';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$';
 
 /** Payload of an arbitrary JSON text, compressed as a link compresses a comparison. */
+/** Builds a version 1 payload (no checksum), which decodeComparison still reads, from any JSON text. */
 function payloadOf(json: string, version = 1): string {
   return `v${version}.${LZString.compressToEncodedURIComponent(json)}`;
 }
@@ -79,14 +81,14 @@ describe('share link round trip', () => {
   it('keeps a vision comparison exactly', () => {
     const comparison = visionComparison();
     const payload = encodeComparison(comparison);
-    expect(payload.startsWith('v1.')).toBe(true);
+    expect(payload).toMatch(/^v2\.[A-Za-z0-9+\-$]+\.[0-9a-f]{8}$/);
     expect(decodeComparison('#' + payload)).toEqual({ ok: true, comparison });
   });
 
   it('carries the prepared comparison through shareUrl', () => {
     for (const comparison of [languageModelComparison(), visionComparison()]) {
       const url = shareUrl('http://127.0.0.1:5173/app/?lang=en#old-hash', comparison);
-      expect(url.startsWith('http://127.0.0.1:5173/app/?lang=en#v1.')).toBe(true);
+      expect(url.startsWith('http://127.0.0.1:5173/app/?lang=en#v2.')).toBe(true);
       const result = readShareHash(new URL(url).hash);
       expect(result).toEqual({ ok: true, comparison: prepareForShare(comparison) });
       if (!result?.ok) continue;
@@ -128,28 +130,30 @@ describe('share link round trip', () => {
 
 describe('share link rejects', () => {
   it('an unknown version, naming the supported ones', () => {
-    const error = errorOf(decodeComparison(payloadOf(JSON.stringify(languageModelComparison()), 2)));
-    expect(error).toContain('version v2');
-    expect(error).toContain('it reads v1');
+    const error = errorOf(decodeComparison(payloadOf(JSON.stringify(languageModelComparison()), 3)));
+    expect(error).toContain('version v3');
+    expect(error).toContain('it reads v1, v2');
   });
 
   it('data without a version prefix', () => {
-    expect(errorOf(readShareHash('#section-2'))).toContain('must start with a version such as "v1."');
+    expect(errorOf(readShareHash('#section-2'))).toContain('must start with a version such as "v2."');
   });
 
   it('a character outside the alphabet', () => {
-    const payload = encodeComparison(languageModelComparison());
+    const payload = payloadOf(JSON.stringify(languageModelComparison()));
     const corrupt = payload.slice(0, 40) + '*' + payload.slice(41);
     expect(errorOf(decodeComparison(corrupt))).toContain('compressed data is corrupt: character "*" at offset 37');
   });
 
   it('a truncated payload', () => {
     const payload = encodeComparison(languageModelComparison());
-    expect(errorOf(decodeComparison(payload.slice(0, payload.length >> 1)))).toContain('ends before its end marker');
+    expect(errorOf(decodeComparison(payload.slice(0, payload.length >> 1)))).toContain('does not match its checksum (the checksum is missing)');
+    const unchecked = payloadOf(JSON.stringify(languageModelComparison()));
+    expect(errorOf(decodeComparison(unchecked.slice(0, unchecked.length >> 1)))).toContain('ends before its end marker');
   });
 
   it('characters after the end marker', () => {
-    const payload = encodeComparison(languageModelComparison());
+    const payload = payloadOf(JSON.stringify(languageModelComparison()));
     expect(errorOf(decodeComparison(payload + 'QQ'))).toMatch(/compressed data is corrupt: .*follow the end marker/);
   });
 
@@ -158,7 +162,19 @@ describe('share link rejects', () => {
     const middle = payload.length >> 1;
     const replacement = payload[middle] === 'B' ? 'C' : 'B';
     const result = decodeComparison(payload.slice(0, middle) + replacement + payload.slice(middle + 1));
-    expect(result.ok).toBe(false);
+    expect(errorOf(result)).toContain('does not match its checksum');
+  });
+
+  it('any changed character of a link', () => {
+    // Without the checksum, some single changes still decompressed into a valid comparison with
+    // altered text (a label or the sample prompt).
+    const payload = encodeComparison(visionComparison());
+    for (let i = 3; i < payload.length; i++) {
+      if (payload[i] === '.') continue;
+      const replacement = payload[i] === 'A' ? 'B' : 'A';
+      const result = decodeComparison(payload.slice(0, i) + replacement + payload.slice(i + 1));
+      expect(result.ok, `character ${i}`).toBe(false);
+    }
   });
 
   it('text that is not JSON', () => {
@@ -225,6 +241,18 @@ describe('share link rejects', () => {
 
     const error = errorOf(decodeComparison('v1.' + payload));
     expect(error).toContain(`expands to more than ${MAX_LINK_JSON_LENGTH} characters`);
+  });
+});
+
+describe('link checksum', () => {
+  it('matches the CRC-32 check value', () => {
+    expect(crc32Hex('123456789')).toBe('cbf43926');
+  });
+
+  it('covers the empty string and non-ASCII text', () => {
+    expect(crc32Hex('')).toBe('00000000');
+    expect(crc32Hex('é')).toBe(crc32Hex('\u00e9'));
+    expect(crc32Hex('é')).not.toBe(crc32Hex('e'));
   });
 });
 
