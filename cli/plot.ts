@@ -18,20 +18,36 @@ const WIDTH = 720;
 const HEIGHT = 400;
 const MARGIN = { left: 60, right: 20, top: 30, bottom: 45 };
 
+/** Raised for bad arguments or input files; main prints its message without a stack trace. */
+class PlotError extends Error {}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PlotError(`Cannot read ${file}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}.`);
+  }
+}
+
 function readSeries(spec: string, metric: Metric): Series {
   const at = spec.indexOf('=');
-  if (at < 1) throw new Error(`Expected NAME=FILE.jsonl, got "${spec}".`);
+  if (at < 1) throw new PlotError(`Expected NAME=FILE.jsonl, got "${spec}". NAME is the run's name in the legend, for example subzero=runs/subzero.jsonl.`);
   const name = spec.slice(0, at);
+  const file = spec.slice(at + 1);
   const series: Series = { name, train: [], eval: [] };
-  readFileSync(spec.slice(at + 1), 'utf8')
+  readText(file)
     .split('\n')
-    .filter((line) => line.trim())
     .forEach((line, i) => {
+      if (!line.trim()) return;
       let row: { step: number; loss?: number; evalLoss?: number; accuracy?: number };
       try {
         row = JSON.parse(line);
       } catch {
-        throw new Error(`${spec.slice(at + 1)} line ${i + 1}: not valid JSON.`);
+        throw new PlotError(
+          `${file} line ${i + 1}: not valid JSON. Each line must be one JSON object written by \`npm run train\`. ` +
+            'If the file was made by redirecting the output of `npm run train`, npm added its own lines: use `npm run -s train` or --out FILE.',
+        );
       }
       if (metric === 'accuracy') {
         if (typeof row.accuracy === 'number') series.eval.push([row.step, row.accuracy * 100]);
@@ -40,6 +56,10 @@ function readSeries(spec: string, metric: Metric): Series {
       if (typeof row.loss === 'number') series.train.push([row.step, row.loss]);
       if (typeof row.evalLoss === 'number') series.eval.push([row.step, row.evalLoss]);
     });
+  if (series.train.length + series.eval.length === 0) {
+    const what = metric === 'accuracy' ? 'accuracy values (only vision runs with evaluations have them)' : 'loss values';
+    throw new PlotError(`${file} has no ${what}, so there is nothing to plot for ${name}.`);
+  }
   return series;
 }
 
@@ -52,7 +72,17 @@ function movingAverage(points: Array<[number, number]>, window: number): Array<[
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
+  try {
+    plot(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof PlotError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+function plot(argv: string[]): void {
+  const args = [...argv];
   let metric: Metric = 'loss';
   if (args[0] === '--metric') {
     const value = args[1];
