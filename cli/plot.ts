@@ -57,8 +57,8 @@ function readSeries(spec: string, metric: Metric): Series {
       if (typeof row.evalLoss === 'number') series.eval.push([row.step, row.evalLoss]);
     });
   if (series.train.length + series.eval.length === 0) {
-    const what = metric === 'accuracy' ? 'accuracy values (only vision runs with evaluations have them)' : 'loss values';
-    throw new PlotError(`${file} has no ${what}, so there is nothing to plot for ${name}.`);
+    const missing = metric === 'accuracy' ? 'accuracy values (only vision runs with evaluations have them)' : 'loss values';
+    throw new PlotError(`${file} has no ${missing}, so there is nothing to plot for ${name}.`);
   }
   return series;
 }
