@@ -68,16 +68,21 @@ function numberCell(value: number | null): string {
   return value === null ? '' : String(value);
 }
 
+/** Writes a time in ms to the microsecond, so float noise from subtracting timestamps (1667.199999999255) does not show. */
+function millisecondsCell(value: number | null): string {
+  return value === null ? '' : String(Number(value.toFixed(3)));
+}
+
 /**
  * Formats the metrics as CSV with the header METRICS_CSV_COLUMNS: run_id, label, optimizer (the optimizer
  * name), step, train_loss, eval_loss, accuracy (vision only, in [0, 1]), elapsed_ms (training time
- * in milliseconds). Unrecorded values are empty cells. Lines end with CRLF, as RFC 4180 specifies.
+ * in milliseconds, to the microsecond). Unrecorded values are empty cells. Lines end with CRLF, as RFC 4180 specifies.
  */
 export function metricsCsv(comparison: Comparison): string {
   const lines = [METRICS_CSV_COLUMNS.join(',')];
   for (const row of metricsRows(comparison)) {
     lines.push(
-      [textCell(row.runId), textCell(row.label), textCell(row.optimizer), String(row.step), numberCell(row.trainLoss), numberCell(row.evalLoss), numberCell(row.accuracy), numberCell(row.elapsedMs)].join(','),
+      [textCell(row.runId), textCell(row.label), textCell(row.optimizer), String(row.step), numberCell(row.trainLoss), numberCell(row.evalLoss), numberCell(row.accuracy), millisecondsCell(row.elapsedMs)].join(','),
     );
   }
   return lines.join('\r\n') + '\r\n';
