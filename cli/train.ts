@@ -15,6 +15,11 @@ import { readNodeResources, readNodeVisionResources } from './resources';
 import { createRunLineWriter } from './run-lines';
 import type { RunEvent } from '../app/run/types';
 
+/** Adds the flag to the setting names that shared messages use, so a CLI user knows what to change. */
+function withFlagNames(message: string): string {
+  return message.replace(/\bsequence length\b/g, 'sequence length (--seq)');
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (isComparisonCommand(argv)) return runComparisonCommand(argv);
@@ -37,7 +42,7 @@ async function main(): Promise<number> {
     resources = config.task === 'vision' ? await readNodeVisionResources(config, args.imageFiles) : await readNodeResources(config, args.modelDir, args.datasetFile, args.hub ?? undefined);
     if ('split' in resources) process.stderr.write(`dataset: ${describeImageSplit(resources.split)}\n`);
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.stderr.write(`error: ${withFlagNames((error as Error).message)}\n`);
     return 1;
   }
 
@@ -80,7 +85,7 @@ async function main(): Promise<number> {
       }
       return;
     }
-    lines.emit(event);
+    lines.emit(event.type === 'error' ? { ...event, message: withFlagNames(event.message) } : event);
   };
 
   process.once('SIGINT', () => {

@@ -131,7 +131,12 @@ function preview(text: string): string {
  * - One text: the last evalFraction of its characters go to eval, cut at the paragraph break
  *   ("\n\n") nearest to that point, else the nearest line break, else exactly at that point.
  */
-export function splitTrainEval(texts: readonly string[], evalFraction: number, seed: number): { train: string[]; eval: string[] } {
+export function splitTrainEval(
+  texts: readonly string[],
+  evalFraction: number,
+  seed: number,
+  fileName = 'the dataset',
+): { train: string[]; eval: string[] } {
   if (!(evalFraction > 0 && evalFraction < 1)) {
     throw new Error(`splitTrainEval: evalFraction must be between 0 and 1 (exclusive), got ${evalFraction}.`);
   }
@@ -139,7 +144,7 @@ export function splitTrainEval(texts: readonly string[], evalFraction: number, s
     throw new Error('splitTrainEval: there are no texts to split.');
   }
   if (texts.length === 1) {
-    return splitSingleText(texts[0], evalFraction);
+    return splitSingleText(texts[0], evalFraction, fileName);
   }
 
   const evalCount = Math.min(texts.length - 1, Math.max(1, Math.round(texts.length * evalFraction)));
@@ -156,7 +161,7 @@ export function splitTrainEval(texts: readonly string[], evalFraction: number, s
   };
 }
 
-function splitSingleText(text: string, evalFraction: number): { train: string[]; eval: string[] } {
+function splitSingleText(text: string, evalFraction: number, fileName: string): { train: string[]; eval: string[] } {
   const target = Math.round(text.length * (1 - evalFraction));
   // Search for a break within a quarter of the eval part around the target, so eval keeps roughly its requested size.
   const radius = Math.max(1, Math.floor((text.length - target) / 4));
@@ -165,9 +170,21 @@ function splitSingleText(text: string, evalFraction: number): { train: string[];
   const train = text.slice(0, cut);
   const evalText = text.slice(cut);
   if (train.trim() === '' || evalText.trim() === '') {
-    throw new Error(`splitTrainEval: the text (${text.length} characters) is too short to hold out ${Math.round(evalFraction * 100)}% for eval. Use a longer text.`);
+    throw new Error(tooShortToSplitMessage(fileName, text.length, evalFraction));
   }
   return { train: [train], eval: [evalText] };
+}
+
+function tooShortToSplitMessage(fileName: string, characters: number, evalFraction: number): string {
+  const percent = Math.round(evalFraction * 100);
+  // The eval part is about evalFraction of the tokens, and it must hold one window on its own.
+  const factor = Math.ceil(1 / evalFraction);
+  return (
+    `${fileName}: the text has ${characters} characters, too few to hold out the last ${percent}% for evaluation ` +
+    'with text left on both sides of the cut. ' +
+    'Each part needs one window of sequence length + 1 tokens, because the target of each position is the next token. ' +
+    `So the file needs at least about ${factor} × (sequence length + 1) tokens. Use a longer text or a smaller sequence length.`
+  );
 }
 
 /** Returns the index just after the occurrence of `separator` nearest to `target`, within `radius`. */

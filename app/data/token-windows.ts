@@ -22,6 +22,21 @@ function checkShape(tokens: Uint32Array, B: number, T: number, caller: string): 
   }
 }
 
+/**
+ * Throws when `part` (the train or eval split of `datasetName`) has fewer tokens than one window of
+ * T+1. `totalTokens` counts both splits and gives the size of the whole text that would be enough.
+ */
+export function checkSplitHoldsWindow(partTokens: number, totalTokens: number, T: number, datasetName: string, part: 'train' | 'eval'): void {
+  if (partTokens >= T + 1) return;
+  const share = totalTokens > 0 ? partTokens / totalTokens : 0;
+  const needed = share > 0 ? `, so the whole text needs at least about ${Math.ceil((T + 1) / share)} tokens` : '';
+  throw new Error(
+    `${datasetName}: the ${part} split has ${partTokens} ${partTokens === 1 ? 'token' : 'tokens'}, fewer than one window of ${T + 1} tokens. ` +
+      `A window is sequence length + 1 tokens (${T} + 1), because the target of each position is the next token. ` +
+      `The ${part} split is ${Math.round(share * 100)}% of the tokens${needed}. Use a longer text or a smaller sequence length.`,
+  );
+}
+
 function copyWindow(batch: TokenBatch, row: number, tokens: Uint32Array, start: number, T: number): void {
   batch.inputs.set(tokens.subarray(start, start + T), row * T);
   batch.targets.set(tokens.subarray(start + 1, start + T + 1), row * T);

@@ -16,7 +16,7 @@ import { pluralize } from './plural';
 import { loadModel, type LoadedModel } from './load-model';
 import { exportGpt2Safetensors } from '../model/export';
 import { SeededRng } from '../data/rng';
-import { evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
+import { checkSplitHoldsWindow, evalBatches, sampleBatch, tokenizeTexts, type TokenBatch } from '../data/token-windows';
 import type { RunResources } from './resources';
 import { runVisionTraining } from './vision-loop';
 import type { VisionResources } from './vision-resources';
@@ -148,8 +148,9 @@ export class TrainingSession {
     const vocabSize = loaded.config.vocabSize;
     this.trainTokens = tokenizeTexts(loaded.tokenizer, resources.train, vocabSize, `${resources.datasetName} (train)`);
     this.evalTokens = tokenizeTexts(loaded.tokenizer, resources.eval, vocabSize, `${resources.datasetName} (eval)`);
-    checkLength(this.trainTokens, T, `${resources.datasetName} (train split)`);
-    checkLength(this.evalTokens, T, `${resources.datasetName} (eval split)`);
+    const totalTokens = this.trainTokens.length + this.evalTokens.length;
+    checkSplitHoldsWindow(this.trainTokens.length, totalTokens, T, resources.datasetName, 'train');
+    checkSplitHoldsWindow(this.evalTokens.length, totalTokens, T, resources.datasetName, 'eval');
     this.evalBatches = evalBatches(this.evalTokens, B, T, config.evalBatches);
 
     this.model = new Gpt2Model(ctx, loaded.config, loaded.weights);
@@ -254,12 +255,6 @@ export class TrainingSession {
     this.model.release();
     this.ctx.pool.release(this.lossSlots);
     this.ctx.pool.release(this.lossReadback);
-  }
-}
-
-function checkLength(tokens: Uint32Array, T: number, name: string): void {
-  if (tokens.length < T + 1) {
-    throw new Error(`${name} has ${pluralize(tokens.length, 'token')}, fewer than one window of ${T + 1}. Use a longer text or a shorter sequence length.`);
   }
 }
 

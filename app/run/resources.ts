@@ -66,7 +66,7 @@ export async function resolveResources(
   } else {
     if (!uploads.dataset) throw new Error(`The dataset file "${config.dataset.name}" was not provided. Pick the file again.`);
     const { texts } = parseTextDataset(uploads.dataset.name, uploads.dataset.text);
-    const split = splitTrainEval(texts, UPLOAD_EVAL_FRACTION, config.seed);
+    const split = splitTrainEval(texts, UPLOAD_EVAL_FRACTION, config.seed, uploads.dataset.name);
     train = split.train;
     evalTexts = split.eval;
     datasetName = uploads.dataset.name;

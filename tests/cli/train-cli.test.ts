@@ -94,6 +94,28 @@ describe('train CLI', () => {
     expect(stderr).toMatch(/line 2/);
   });
 
+  it('explains a dataset too short to split', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-short-'));
+    writeFileSync(join(dir, 'tiny.txt'), 'Hello world.\n');
+    const { code, stderr } = train(['--dataset', join(dir, 'tiny.txt'), '--steps', '1', '--batch', '1', '--seq', '8']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('error: tiny.txt: the text has 13 characters');
+    expect(stderr).toContain('sequence length (--seq) + 1 tokens');
+    expect(stderr).toContain('Use a longer text or a smaller sequence length (--seq).');
+    expect(stderr).not.toContain('splitTrainEval');
+  });
+
+  it('explains an eval split shorter than a window', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-short-'));
+    const file = join(dir, 'short.txt');
+    writeFileSync(file, 'The whale swam on and on through the cold grey sea. '.repeat(6));
+    const { code, stderr } = train(['--dataset', file, '--steps', '1', '--batch', '1', '--seq', '32', '--eval-batches', '1', '--sample-tokens', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/short\.txt: the eval split has \d+ tokens?, fewer than one window of 33 tokens/);
+    expect(stderr).toContain('A window is sequence length (--seq) + 1 tokens (32 + 1), because the target of each position is the next token.');
+    expect(stderr).toMatch(/the whole text needs at least about \d+ tokens/);
+  });
+
   it('explains a missing WebGPU adapter', () => {
     const { code, stderr } = train(SMALL, { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
     expect(code).toBe(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvRecords } from '../../app/data/csv';
 import { evalBatches, parseTextDataset, sampleBatch, SeededRng, splitTrainEval } from '../../app/data/text-dataset';
+import { checkSplitHoldsWindow } from '../../app/data/token-windows';
 
 function messageOf(action: () => unknown): string {
   try {
@@ -158,7 +159,42 @@ describe('splitTrainEval', () => {
   });
 
   it('rejects a text too short to split', () => {
-    expect(() => splitTrainEval(['a'], 0.1, 0)).toThrow(/too short to hold out 10% for eval/);
+    expect(() => splitTrainEval(['a'], 0.1, 0)).toThrow(/the text has 1 characters, too few to hold out the last 10% for evaluation/);
+  });
+
+  it('names the file and the minimum size when too short', () => {
+    const error = (() => {
+      try {
+        splitTrainEval(['Hello world.\n'], 0.1, 0, 'short.txt');
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('splitTrainEval accepted a 13-character text');
+    })();
+    expect(error.message).toMatch(/^short\.txt: the text has 13 characters/);
+    expect(error.message).toContain('sequence length + 1 tokens');
+    expect(error.message).toContain('the target of each position is the next token');
+    expect(error.message).toContain('at least about 10 × (sequence length + 1) tokens');
+    expect(error.message).toContain('Use a longer text or a smaller sequence length.');
+    expect(error.message).not.toContain('splitTrainEval');
+  });
+});
+
+describe('checkSplitHoldsWindow', () => {
+  it('accepts a split of exactly one window', () => {
+    expect(() => checkSplitHoldsWindow(33, 330, 32, 'short.txt', 'eval')).not.toThrow();
+  });
+
+  it('explains the window and the size needed', () => {
+    expect(() => checkSplitHoldsWindow(30, 300, 32, 'short.txt', 'eval')).toThrow(
+      'short.txt: the eval split has 30 tokens, fewer than one window of 33 tokens. ' +
+        'A window is sequence length + 1 tokens (32 + 1), because the target of each position is the next token. ' +
+        'The eval split is 10% of the tokens, so the whole text needs at least about 330 tokens. Use a longer text or a smaller sequence length.',
+    );
+  });
+
+  it('leaves out the estimate for an empty split', () => {
+    expect(() => checkSplitHoldsWindow(0, 0, 4, 'empty.txt', 'train')).toThrow(/the train split has 0 tokens.*is 0% of the tokens\. Use a longer text/);
   });
 });
 
