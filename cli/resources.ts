@@ -2,6 +2,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { ModelFileSource } from '../app/model/file-source';
+import { parseGpt2Config } from '../app/model/gpt2-config';
+import { checkSafetensorsSize } from '../app/model/safetensors';
+import { loadTokenizer } from '../app/model/tokenizer';
 import { formatHubProgress, HUB_DEFAULT_BASE, type HubCache, type HubDownloadProgress } from '../app/model/hub';
 import { resolveResources, type HubAccess, type RunResources } from '../app/run/resources';
 import { resolveVisionResources, type VisionResources } from '../app/run/vision-resources';
@@ -100,6 +104,17 @@ export function nodeHubAccess(settings: NodeHubSettings, print: (line: string) =
   };
 }
 
+/**
+ * Runs the cheap checks of the model loaders on files read from `modelDir`, so that their errors
+ * say to fix or replace the file in that folder. The run loads the model again in full later.
+ */
+function checkModelFiles(files: ModelFiles, modelDir: string): void {
+  const source: ModelFileSource = { kind: 'disk', dir: modelDir };
+  parseGpt2Config(files.config, join(modelDir, 'config.json'), source);
+  checkSafetensorsSize(files.safetensors, join(modelDir, 'model.safetensors'), source);
+  loadTokenizer(files.tokenizer, join(modelDir, 'tokenizer.json'), source);
+}
+
 const printToStderr = (line: string) => process.stderr.write(line + '\n');
 
 /**
@@ -120,6 +135,7 @@ export async function readNodeResources(
       readOrExplain(join(modelDir, 'tokenizer.json'), 'the tokenizer'),
     ]);
     model = { name: modelDir, config: json.toString('utf8'), safetensors: toArrayBuffer(safetensors), tokenizer: tokenizer.toString('utf8') };
+    checkModelFiles(model, modelDir);
   }
   let dataset: DatasetFile | undefined;
   if (datasetFile) {

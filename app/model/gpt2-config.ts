@@ -3,6 +3,7 @@
  * configurations that the engine does not implement instead of running a different model.
  */
 import Ajv, { type ErrorObject } from 'ajv';
+import { describeJsonSyntaxError, fileAdvice, PICKED_FILE, type ModelFileSource } from './file-source';
 
 export type Gpt2Activation = 'gelu_new' | 'gelu_pytorch_tanh';
 
@@ -65,19 +66,22 @@ interface RawGpt2Config {
   reorder_and_upcast_attn?: boolean;
 }
 
-/** Parses and validates a GPT-2 config.json. Every problem found is listed in one Error. */
-export function parseGpt2Config(json: string, fileName: string): Gpt2Config {
+/**
+ * Parses and validates a GPT-2 config.json. Every problem found is listed in one Error, which ends
+ * with what to do for a file from `source`.
+ */
+export function parseGpt2Config(json: string, fileName: string, source: ModelFileSource = PICKED_FILE): Gpt2Config {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${fileName}: not valid JSON (${reason}). Pick the model's config.json file.`);
+    throw new Error(`${fileName}: ${describeJsonSyntaxError(error, json, source)}. ${fileAdvice(source, 'config.json', "Pick the model's config.json file.")}`);
   }
 
   if (!validateSchema(raw)) {
     const problems = (validateSchema.errors ?? []).map((error) => describeSchemaError(error, raw));
-    throw new Error(`${fileName}: invalid GPT-2 config: ${problems.join('; ')}. Fix these keys or pick the config.json of a GPT-2 model.`);
+    const advice = fileAdvice(source, 'config.json', 'Fix these keys or pick the config.json of a GPT-2 model.');
+    throw new Error(`${fileName}: invalid GPT-2 config: ${problems.join('; ')}. ${advice}`);
   }
   const config = raw as RawGpt2Config;
 

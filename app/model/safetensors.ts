@@ -6,6 +6,8 @@
  * The reader accepts F32, F16 and BF16 and converts every tensor to f32. The writer emits F32.
  */
 
+import { fileAdvice, PICKED_FILE, type ModelFileSource } from './file-source';
+
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
 export interface SafetensorsTensor {
@@ -35,29 +37,42 @@ interface HeaderEntry {
   end: number;
 }
 
+/**
+ * Checks the 8-byte header size field of a safetensors file against the file's length, without
+ * parsing the header, and returns the header size. Errors end with what to do for a file from `source`.
+ */
+export function checkSafetensorsSize(bytes: ArrayBuffer, fileName: string, source: ModelFileSource = PICKED_FILE): number {
+  const fail = (message: string): never => {
+    throw new Error(`${fileName}: ${message}`);
+  };
+  if (bytes.byteLength === 0) {
+    const advice = fileAdvice(source, 'model.safetensors', 'Pick the model file again.');
+    fail(`the file is empty (0 bytes). ${advice} An interrupted download leaves an empty file.`);
+  }
+  if (bytes.byteLength < HEADER_SIZE_BYTES) {
+    fail(`the file is ${bytes.byteLength} bytes long, shorter than the 8-byte header size field. ${FIX_HINT}`);
+  }
+  const headerSize = new DataView(bytes).getBigUint64(0, true);
+  const available = BigInt(bytes.byteLength - HEADER_SIZE_BYTES);
+  if (headerSize > available) {
+    fail(`the header size field is ${headerSize} bytes but only ${available} bytes follow it. ${FIX_HINT}`);
+  }
+  return Number(headerSize);
+}
+
 /** Parses a safetensors file and converts every tensor to f32. Throws on any invalid field. */
-export function parseSafetensors(bytes: ArrayBuffer, fileName: string): Map<string, SafetensorsTensor> {
+export function parseSafetensors(bytes: ArrayBuffer, fileName: string, source: ModelFileSource = PICKED_FILE): Map<string, SafetensorsTensor> {
   const fail = (message: string): never => {
     throw new Error(`${fileName}: ${message}`);
   };
 
   // 1. Header size.
-  if (bytes.byteLength === 0) {
-    fail('the file is empty (0 bytes). Pick the model file again; an interrupted download leaves an empty file.');
-  }
-  if (bytes.byteLength < HEADER_SIZE_BYTES) {
-    fail(`the file is ${bytes.byteLength} bytes long, shorter than the 8-byte header size field. ${FIX_HINT}`);
-  }
+  const headerSize = checkSafetensorsSize(bytes, fileName, source);
   const view = new DataView(bytes);
-  const headerSize = view.getBigUint64(0, true);
-  const available = BigInt(bytes.byteLength - HEADER_SIZE_BYTES);
-  if (headerSize > available) {
-    fail(`the header size field is ${headerSize} bytes but only ${available} bytes follow it. ${FIX_HINT}`);
-  }
-  const headerEnd = HEADER_SIZE_BYTES + Number(headerSize);
+  const headerEnd = HEADER_SIZE_BYTES + headerSize;
 
   // 2. Header JSON.
-  const header = parseHeaderJson(new Uint8Array(bytes, HEADER_SIZE_BYTES, Number(headerSize)), fail);
+  const header = parseHeaderJson(new Uint8Array(bytes, HEADER_SIZE_BYTES, headerSize), fail);
 
   // 3. Entries, checked one by one, then as a whole against the data section.
   const dataLength = bytes.byteLength - headerEnd;

@@ -1,5 +1,6 @@
 /** Loads a Hugging Face `tokenizer.json` with @huggingface/tokenizers (tokenizers.js). */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { describeJsonSyntaxError, fileAdvice, PICKED_FILE, type ModelFileSource } from './file-source';
 
 /** Model types that tokenizers.js 0.2 implements (its README lists them). */
 const SUPPORTED_MODEL_TYPES = ['BPE', 'WordPiece', 'Unigram'];
@@ -13,16 +14,20 @@ export interface TextTokenizer {
   vocabSize: number;
 }
 
-/** Parses tokenizer.json. A malformed file throws an Error naming the file and the reason. */
-export function loadTokenizer(json: string, fileName: string): TextTokenizer {
+/**
+ * Parses tokenizer.json. A malformed file throws an Error naming the file and the reason, and ending
+ * with what to do for a file from `source`.
+ */
+export function loadTokenizer(json: string, fileName: string, source: ModelFileSource = PICKED_FILE): TextTokenizer {
+  const advice = fileAdvice(source, 'tokenizer.json', "Pick the model's tokenizer.json file.");
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new Error(`${fileName}: not valid JSON (${reasonOf(error)}). Pick the model's tokenizer.json file.`);
+    throw new Error(`${fileName}: ${describeJsonSyntaxError(error, json, source)}. ${advice}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`${fileName}: expected a JSON object with a "model" entry, got ${JSON.stringify(parsed)?.slice(0, 40)}. Pick the model's tokenizer.json file.`);
+    throw new Error(`${fileName}: expected a JSON object with a "model" entry, got ${JSON.stringify(parsed)?.slice(0, 40)}. ${advice}`);
   }
   const model = (parsed as Record<string, unknown>).model;
   if (typeof model !== 'object' || model === null || typeof (model as Record<string, unknown>).type !== 'string') {
@@ -43,7 +48,7 @@ export function loadTokenizer(json: string, fileName: string): TextTokenizer {
 
   const vocab = tokenizer.get_vocab(true);
   if (vocab.size === 0) {
-    throw new Error(`${fileName}: the vocabulary is empty. Pick the model's tokenizer.json file.`);
+    throw new Error(`${fileName}: the vocabulary is empty. ${advice}`);
   }
   let maxId = -1;
   for (const id of vocab.values()) maxId = Math.max(maxId, id);

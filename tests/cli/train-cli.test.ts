@@ -116,6 +116,29 @@ describe('train CLI', () => {
     expect(stderr).toMatch(/the whole text needs at least about \d+ tokens/);
   });
 
+  it('reports a config.json syntax error by line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-json-'));
+    writeFileSync(join(dir, 'config.json'), '{\n  "model_type": "gpt2"\n  "n_layer": 2\n}\n');
+    copyFileSync(join(MODEL_DIR, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    copyFileSync(join(MODEL_DIR, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const { code, stderr } = train(['--model', dir, '--steps', '1', '--batch', '1', '--seq', '8']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${join(dir, 'config.json')}: not valid JSON at line 3, column 3: Expected ',' or '}' after property value.`);
+    expect(stderr).toContain(`Fix or replace config.json in ${dir}.`);
+    expect(stderr).not.toContain('Pick');
+  });
+
+  it('says to replace an empty model.safetensors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-empty-'));
+    copyFileSync(join(MODEL_DIR, 'config.json'), join(dir, 'config.json'));
+    copyFileSync(join(MODEL_DIR, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    writeFileSync(join(dir, 'model.safetensors'), '');
+    const { code, stderr } = train(['--model', dir, '--steps', '1', '--batch', '1', '--seq', '8']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`the file is empty (0 bytes). Fix or replace model.safetensors in ${dir}.`);
+    expect(stderr).not.toContain('Pick');
+  });
+
   it('explains a missing WebGPU adapter', () => {
     const { code, stderr } = train(SMALL, { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
     expect(code).toBe(1);
