@@ -78,6 +78,12 @@ export function parseGpt2Config(json: string, fileName: string, source: ModelFil
     throw new Error(`${fileName}: ${describeJsonSyntaxError(error, json, source)}. ${fileAdvice(source, 'config.json', "Pick the model's config.json file.")}`);
   }
 
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const keys = CONFIG_SCHEMA.required.join(', ');
+    const advice = fileAdvice(source, 'config.json', 'Pick the config.json of a GPT-2 model.');
+    throw new Error(`${fileName}: the file must contain a JSON object with GPT-2 config keys (${keys}), got ${JSON.stringify(raw)?.slice(0, 40)}. ${advice}`);
+  }
+
   if (!validateSchema(raw)) {
     const problems = (validateSchema.errors ?? []).map((error) => describeSchemaError(error, raw));
     const advice = fileAdvice(source, 'config.json', 'Fix these keys or pick the config.json of a GPT-2 model.');
@@ -131,9 +137,6 @@ function checkSupported(config: RawGpt2Config): string[] {
 function describeSchemaError(error: ErrorObject, raw: unknown): string {
   if (error.keyword === 'required') {
     return `key "${(error.params as { missingProperty: string }).missingProperty}" is missing`;
-  }
-  if (error.instancePath === '') {
-    return `the file must contain a JSON object, got ${JSON.stringify(raw)?.slice(0, 40)}`;
   }
   const key = error.instancePath.slice(1);
   const value = (raw as Record<string, unknown>)[key];

@@ -53,6 +53,20 @@ describe('loader errors for files on disk', () => {
     expect(captureMessage(() => parseGpt2Config('{"a": 1 "b": 2}', 'config.json'))).toMatch(/Pick the model's config\.json file\.$/);
   });
 
+  it('asks for a GPT-2 config object, not keys', () => {
+    const message = captureMessage(() => parseGpt2Config('[1,2]', 'models/tiny/config.json', DISK));
+    expect(message).toBe(
+      'models/tiny/config.json: the file must contain a JSON object with GPT-2 config keys ' +
+        '(model_type, vocab_size, n_positions, n_embd, n_layer, n_head), got [1,2]. Fix or replace config.json in models/tiny.',
+    );
+  });
+
+  it('asks the page user for a GPT-2 config object', () => {
+    const message = captureMessage(() => parseGpt2Config('[1,2]', 'config.json'));
+    expect(message).toMatch(/got \[1,2\]\. Pick the config\.json of a GPT-2 model\.$/);
+    expect(message).not.toContain('Fix these keys');
+  });
+
   it('reports tokenizer.json syntax by line and column', () => {
     const message = captureMessage(() => loadTokenizer('{\n"model": {}\n"added_tokens": []}', 'models/tiny/tokenizer.json', DISK));
     expect(message).toMatch(/^models\/tiny\/tokenizer\.json: not valid JSON at line 3, column 1: Expected ',' or '}' after property value\. /);

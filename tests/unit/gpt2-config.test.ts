@@ -92,7 +92,7 @@ describe('parseGpt2Config', () => {
 
   it('rejects invalid JSON and non-objects', () => {
     expect(() => parseGpt2Config('{"model_type": ', FILE)).toThrow(/config\.json: not valid JSON/);
-    expect(() => parseGpt2Config('[1]', FILE)).toThrow(/the file must contain a JSON object, got \[1\]/);
+    expect(() => parseGpt2Config('[1]', FILE)).toThrow(/the file must contain a JSON object with GPT-2 config keys .*, got \[1\]/);
   });
 });
 
