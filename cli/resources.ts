@@ -1,6 +1,6 @@
 /** Reads a run's model and dataset from disk, or downloads the model from the Hub, for the Node entry points. */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ModelFileSource } from '../app/model/file-source';
 import { parseGpt2Config } from '../app/model/gpt2-config';
@@ -13,13 +13,32 @@ import type { DatasetFile, LanguageModelRunConfig, ModelFiles, VisionRunConfig }
 
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
 
-async function readOrExplain(path: string | URL, what: string): Promise<Buffer> {
+/** Reads a file. A failure names `what` and the path, and a missing file adds `missingAdvice` when given. */
+async function readOrExplain(path: string | URL, what: string, missingAdvice?: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`Cannot read ${what} ${String(path)}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}.`);
+    if (code === 'ENOENT') {
+      throw new Error(`Cannot read ${what} ${String(path)}: file not found.${missingAdvice ? ` ${missingAdvice}` : ''}`);
+    }
+    throw new Error(`Cannot read ${what} ${String(path)}: ${(error as Error).message}.`);
   }
+}
+
+const MODEL_DIR_CONTENTS = '--model takes a folder containing config.json, model.safetensors and tokenizer.json.';
+
+/** Throws when `modelDir` does not exist or is not a folder, before its three files are read. */
+async function checkModelDir(modelDir: string): Promise<void> {
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(modelDir)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new Error(`--model ${modelDir}: the folder does not exist. ${MODEL_DIR_CONTENTS}`);
+    throw new Error(`--model ${modelDir}: cannot read the folder: ${(error as Error).message}.`);
+  }
+  if (!isFolder) throw new Error(`--model ${modelDir} is a file, not a folder. ${MODEL_DIR_CONTENTS}`);
 }
 
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
@@ -129,10 +148,14 @@ export async function readNodeResources(
 ): Promise<RunResources> {
   let model: ModelFiles | undefined;
   if (modelDir) {
+    await checkModelDir(modelDir);
+    const tokenizerAdvice =
+      `tokenizer.json comes from the same Hugging Face repository as the weights (for GPT-2, its byte-level BPE tokenizer.json). ` +
+      `Download it into ${modelDir}.`;
     const [json, safetensors, tokenizer] = await Promise.all([
       readOrExplain(join(modelDir, 'config.json'), 'the model config'),
       readOrExplain(join(modelDir, 'model.safetensors'), 'the model weights'),
-      readOrExplain(join(modelDir, 'tokenizer.json'), 'the tokenizer'),
+      readOrExplain(join(modelDir, 'tokenizer.json'), 'the tokenizer', tokenizerAdvice),
     ]);
     model = { name: modelDir, config: json.toString('utf8'), safetensors: toArrayBuffer(safetensors), tokenizer: tokenizer.toString('utf8') };
     checkModelFiles(model, modelDir);

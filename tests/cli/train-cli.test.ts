@@ -139,6 +139,34 @@ describe('train CLI', () => {
     expect(stderr).not.toContain('Pick');
   });
 
+  it('says a missing --model folder does not exist', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'train-cli-nodir-')), 'nodir');
+    const { code, stderr } = train(['--model', dir, '--steps', '1', '--batch', '1', '--seq', '8']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: --model ${dir}: the folder does not exist.`);
+    expect(stderr).toContain('--model takes a folder containing config.json, model.safetensors and tokenizer.json.');
+  });
+
+  it('says --model takes a folder, not a file', () => {
+    const file = join(MODEL_DIR, 'model.safetensors');
+    const { code, stderr } = train(['--model', file, '--steps', '1', '--batch', '1', '--seq', '8']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: --model ${file} is a file, not a folder.`);
+    expect(stderr).toContain('--model takes a folder containing config.json, model.safetensors and tokenizer.json.');
+    expect(stderr).not.toContain('ENOTDIR');
+  });
+
+  it('says where a missing tokenizer.json comes from', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-notok-'));
+    copyFileSync(join(MODEL_DIR, 'config.json'), join(dir, 'config.json'));
+    copyFileSync(join(MODEL_DIR, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const { code, stderr } = train(['--model', dir, '--steps', '1', '--batch', '1', '--seq', '8']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Cannot read the tokenizer ${join(dir, 'tokenizer.json')}: file not found.`);
+    expect(stderr).toContain('tokenizer.json comes from the same Hugging Face repository as the weights (for GPT-2, its byte-level BPE tokenizer.json).');
+    expect(stderr).toContain(`Download it into ${dir}.`);
+  });
+
   it('explains a missing WebGPU adapter', () => {
     const { code, stderr } = train(SMALL, { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
     expect(code).toBe(1);
