@@ -25,6 +25,7 @@ import {
   type NamedFile,
   type RunResults,
 } from '../app/share';
+import { lineAndColumn, locateJsonError } from '../app/data/json-error';
 import { explainParseError, shampooPeriodWarning } from './args';
 import { readNodeResources, readNodeVisionResources } from './resources';
 import { createRunLineWriter } from './run-lines';
@@ -111,35 +112,25 @@ class CommandError extends Error {
   }
 }
 
-/** Returns the 1-based line and column of the UTF-16 offset `offset` in `text`. */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  return { line: before.split('\n').length, column: offset - lineStart + 1 };
-}
-
 /**
- * Describes a JSON.parse failure of the comparison file with a line and column. V8 (Node 20) names
- * only a character offset ("... in JSON at position 239"), and a message without one is kept as it is.
- * An error at the end of the text, or "Unexpected end of JSON input", means the file ends early.
+ * Describes a JSON.parse failure of the comparison file with a line and column (see
+ * locateJsonError), and a message without a position as it is. An error at the end of the text, or
+ * "Unexpected end of JSON input", means the file ends early.
  */
 function describeJsonError(path: string, text: string, error: Error): string {
   const contentEnd = text.trimEnd().length;
   if (contentEnd === 0) return `The comparison file ${path} is empty; expected a comparison JSON object.`;
 
-  // Node 21 and later append "(line L column C)" to the same message, which is dropped here and recomputed.
-  const match = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/s.exec(error.message);
+  const location = locateJsonError(error.message, text);
   const endOfInput = /^Unexpected end of JSON input$/.test(error.message);
-  if (!match && !endOfInput) return `The comparison file ${path} is not valid JSON: ${error.message}.`;
+  if (!location && !endOfInput) return `The comparison file ${path} is not valid JSON: ${error.message}.`;
 
-  const offset = match ? Number(match[2]) : contentEnd;
-  if (offset >= contentEnd) {
+  if (!location || location.offset >= contentEnd) {
     const { line, column } = lineAndColumn(text, contentEnd);
-    const detail = match ? ` (${match[1]})` : '';
+    const detail = location ? ` (${location.detail})` : '';
     return `The comparison file ${path} is not valid JSON: it ends early, at line ${line}, column ${column}, before the JSON is complete${detail}. The file may be truncated.`;
   }
-  const { line, column } = lineAndColumn(text, offset);
-  return `The comparison file ${path} is not valid JSON at line ${line}, column ${column}: ${match![1]}.`;
+  return `The comparison file ${path} is not valid JSON at line ${location.line}, column ${location.column}: ${location.detail}.`;
 }
 
 /** Reads and validates the comparison file; results in it are dropped before validation. */
